@@ -1,6 +1,22 @@
 #include "model/strings.h"
 
+#include <cstdarg>
+#include <cstdio>
+
 namespace memhp::model {
+
+std::string Sprintf(const char* format, ...) {
+  va_list ap;
+  va_start(ap, format);
+  va_list ap2;
+  va_copy(ap2, ap);
+  int n = std::vsnprintf(nullptr, 0, format, ap);
+  va_end(ap);
+  std::string out(n > 0 ? n : 0, '\0');
+  if (n > 0) std::vsnprintf(out.data(), out.size() + 1, format, ap2);
+  va_end(ap2);
+  return out;
+}
 
 std::vector<std::string_view> Split(std::string_view s, char sep) {
   std::vector<std::string_view> out;

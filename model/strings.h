@@ -28,6 +28,11 @@ std::string Join(const Container& c, std::string_view sep) {
   return fmt::format("{}", fmt::join(c, sep));
 }
 
+// printf-style formatting, so kernel messages keep the kernel's own format
+// strings ("section already deactivated (%#lx + %ld)").
+std::string Sprintf(const char* format, ...)
+    __attribute__((format(printf, 1, 2)));
+
 // Splits on `sep`, keeping empty pieces.
 std::vector<std::string_view> Split(std::string_view s, char sep);
 
