@@ -1,5 +1,7 @@
 #include "sparse/mem_section.h"
 
+#include <algorithm>
+
 #include "absl/container/flat_hash_set.h"
 #include "model/check.h"
 
@@ -53,6 +55,14 @@ std::optional<SectionNr> MemSectionTable::NextPresent(
     ++nr;
   }
   return std::nullopt;
+}
+
+std::vector<uint64_t> MemSectionTable::AllocatedRoots() const {
+  std::vector<uint64_t> out;
+  out.reserve(roots_.size());
+  for (const auto& [root, sections] : roots_) out.push_back(root);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 size_t MemSectionTable::HeapBytes() const {

@@ -74,6 +74,8 @@ class MemSectionTable {
   MemSection& EnsureRoot(model::SectionNr nr);
   bool RootAllocated(uint64_t root) const { return roots_.contains(root); }
   size_t NumRoots() const { return roots_.size(); }
+  // The allocated roots, ascending.
+  std::vector<uint64_t> AllocatedRoots() const;
 
   // __section_mark_present(ms, nr).
   void MarkPresent(model::SectionNr nr);

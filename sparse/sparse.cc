@@ -605,9 +605,12 @@ void Sparse::SparseRemoveSection(Pfn pfn, NrPages nr_pages,
   // hardware-poisoned in the model.
   (void)map_offset;
   if (PfnToSection(pfn) == nullptr) {
-    // __pfn_to_section() of a never-touched root: the kernel dereferences
-    // NULL in section_deactivate.
-    LogNullDeref("section_deactivate", 0);
+    // __pfn_to_section() of a never-allocated root is NULL, and
+    // clear_subsection_map() reads ms->usage (offset 8) through it.
+    LogNullDeref(profile_.version == model::KernelVersion::kV5_3
+                     ? "section_deactivate"
+                     : "clear_subsection_map",
+                 8);
     return;
   }
   SectionDeactivate(pfn, nr_pages, altmap);
@@ -705,12 +708,7 @@ absl::Status Sparse::CheckPageReadable(Pfn pfn) {
 std::vector<SectionState> Sparse::SectionStates() const {
   std::vector<SectionState> out;
   const uint64_t spr = geometry_.SectionsPerRoot();
-  std::vector<uint64_t> roots;
-  for (uint64_t root = 0; root < geometry_.NrSectionRoots(); ++root) {
-    if (table_.RootAllocated(root)) roots.push_back(root);
-    if (roots.size() == table_.NumRoots()) break;
-  }
-  for (uint64_t root : roots) {
+  for (uint64_t root : table_.AllocatedRoots()) {
     for (uint64_t i = 0; i < spr; ++i) {
       SectionNr nr(root * spr + i);
       const MemSection* ms = table_.Get(nr);
