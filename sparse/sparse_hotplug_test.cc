@@ -383,9 +383,12 @@ TEST(OnlineMemSectionsTest, OnliningSetsTheSectionBitAndSkipsInvalidSections) {
   // Online section: only pfns of set sub-sections are online pages.
   EXPECT_EQ(s.PfnToOnlinePage(Pfn(0x140200)), Pfn(0x140200));
   EXPECT_EQ(s.PfnToOnlinePage(Pfn(0x140000)), std::nullopt);
-  s.OfflineMemSections(Pfn(0x140000), Pfn(0x148000));
+  s.OfflineMemSections(Pfn(0x140000), Pfn(0x150000));
   EXPECT_FALSE(s.OnlineSection(SectionNr(40)));
   EXPECT_EQ(s.PfnToOnlinePage(Pfn(0x140200)), std::nullopt);
+  ASSERT_EQ(m->log.size(), 2u);
+  EXPECT_EQ(m->log.events()[1].function, "offline_mem_sections");
+  EXPECT_EQ(m->log.events()[1].condition, "!valid_section_nr(section_nr)");
 
   // v7.1 flips the bit without looking.
   auto v71 = MakeMachine("x86_64", KernelVersion::kV7_1);
