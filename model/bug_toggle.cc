@@ -1,7 +1,7 @@
 #include "model/bug_toggle.h"
-#include "model/strings.h"
 
 #include "model/check.h"
+#include "model/strings.h"
 
 namespace memhp::model {
 
@@ -38,14 +38,14 @@ absl::StatusOr<KernelProfile> BugToggleRegistry::Apply(
     if (t == nullptr) {
       std::vector<std::string> known;
       for (const BugToggle& k : toggles_) known.push_back(k.name);
-      return absl::InvalidArgumentError(Cat(
-          "unknown bug toggle '", name, "'; known: ",
-          known.empty() ? "(none)" : Join(known, ", ")));
+      return absl::InvalidArgumentError(
+          Cat("unknown bug toggle '", name,
+              "'; known: ", known.empty() ? "(none)" : Join(known, ", ")));
     }
     if (!t->has_fix(base)) {
-      return absl::InvalidArgumentError(Cat(
-          "bug toggle '", name, "' does not apply to profile ", base.name(),
-          ": it has no fix for it (", t->fix, ")"));
+      return absl::InvalidArgumentError(
+          Cat("bug toggle '", name, "' does not apply to profile ", base.name(),
+              ": it has no fix for it (", t->fix, ")"));
     }
     t->apply(base);
   }

@@ -6,8 +6,8 @@
 namespace memhp::model::internal {
 
 CheckFailure::CheckFailure(const char* file, int line, const char* condition) {
-  os_ << file << ":" << line << ": memhp model bug: CHECK failed: "
-      << condition << " ";
+  os_ << file << ":" << line << ": memhp model bug: CHECK failed: " << condition
+      << " ";
 }
 
 CheckFailure::~CheckFailure() {

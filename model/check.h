@@ -26,16 +26,17 @@ class CheckFailure {
 }  // namespace memhp::model::internal
 
 // Always on.
-#define MEMHP_CHECK(condition)                                        \
-  while (!(condition))                                                \
+#define MEMHP_CHECK(condition)                                           \
+  while (!(condition))                                                   \
   ::memhp::model::internal::CheckFailure(__FILE__, __LINE__, #condition) \
       .stream()
 
 // Cheap checks in hot loops: compiled out with NDEBUG (opt builds).
 #ifdef NDEBUG
-#define MEMHP_DCHECK(condition) \
-  while (false && (condition))  \
-  ::memhp::model::internal::CheckFailure(__FILE__, __LINE__, #condition).stream()
+#define MEMHP_DCHECK(condition)                                          \
+  while (false && (condition))                                           \
+  ::memhp::model::internal::CheckFailure(__FILE__, __LINE__, #condition) \
+      .stream()
 #else
 #define MEMHP_DCHECK(condition) MEMHP_CHECK(condition)
 #endif

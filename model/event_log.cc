@@ -1,6 +1,6 @@
 #include "model/event_log.h"
-#include "model/strings.h"
 
+#include "model/strings.h"
 
 namespace memhp::model {
 
@@ -10,7 +10,8 @@ void EventLog::Push(Event e) {
 }
 
 void EventLog::Printk(LogLevel level, std::string text) {
-  Push(Event{.kind = EventKind::kPrintk, .level = level, .text = std::move(text)});
+  Push(Event{
+      .kind = EventKind::kPrintk, .level = level, .text = std::move(text)});
 }
 
 void EventLog::Warn(Site site, std::string text) {
@@ -84,8 +85,7 @@ std::vector<std::string> EventLog::DmesgLines(size_t from) const {
           if (!l.empty()) out.emplace_back(l);
         }
         out.emplace_back("------------[ cut here ]------------");
-        out.push_back(Cat("kernel BUG at ", e.file, " (", e.function,
-                                   ")!"));
+        out.push_back(Cat("kernel BUG at ", e.file, " (", e.function, ")!"));
         break;
     }
   }

@@ -41,7 +41,8 @@ TEST(EventLogTest, EventsAreNumberedInOrderAndBugsAreFlagged) {
   EXPECT_TRUE(log.HasBug());
   EXPECT_EQ(log.events()[1].seq, 1u);
   std::vector<std::string> lines = log.DmesgLines(1);
-  EXPECT_EQ(lines.front(), "page:ffffea0000000000 is uninitialized and poisoned");
+  EXPECT_EQ(lines.front(),
+            "page:ffffea0000000000 is uninitialized and poisoned");
   EXPECT_EQ(lines.back(),
             "kernel BUG at include/linux/page-flags.h (PF_POISONED_CHECK)!");
 }

@@ -1,6 +1,6 @@
 #include "model/geometry.h"
-#include "model/strings.h"
 
+#include "model/strings.h"
 
 namespace memhp::model {
 
@@ -39,8 +39,7 @@ absl::StatusOr<Geometry> Geometry::Named(std::string_view name,
     p.max_physmem_bits = name == "x86_64" ? 46 : 52;
     p.max_order = 11;
     p.block_rule = MemoryBlockRule::kX86Probe;
-  } else if (name == "arm64-4k" || name == "arm64-16k" ||
-             name == "arm64-64k") {
+  } else if (name == "arm64-4k" || name == "arm64-16k" || name == "arm64-64k") {
     // arch/arm64/include/asm/sparsemem.h: 30 in v5.3; 27 (4K/16K) and 29
     // (64K) since "arm64/sparsemem: reduce SECTION_SIZE_BITS" (v5.12).
     p.arch = Arch::kArm64;
@@ -94,21 +93,20 @@ absl::StatusOr<Geometry> Geometry::Named(std::string_view name,
     p.memory_hotplug = version == KernelVersion::kV7_1;
     p.memory_hotremove = p.memory_hotplug;
   } else {
-    return absl::InvalidArgumentError(
-        Cat("unknown geometry '", name, "'; expected one of ",
-                     Join(Names(), ", ")));
+    return absl::InvalidArgumentError(Cat("unknown geometry '", name,
+                                          "'; expected one of ",
+                                          Join(Names(), ", ")));
   }
   return FromParams(p);
 }
 
 absl::StatusOr<Geometry> Geometry::FromParams(const GeometryParams& p) {
   auto bad = [&](std::string_view what) {
-    return absl::InvalidArgumentError(
-        Cat("geometry ", p.name, ": ", what));
+    return absl::InvalidArgumentError(Cat("geometry ", p.name, ": ", what));
   };
   if (p.page_shift < 12 || p.page_shift > 16) {
-    return bad(Cat("PAGE_SHIFT ", p.page_shift,
-                            " outside the supported 12..16"));
+    return bad(
+        Cat("PAGE_SHIFT ", p.page_shift, " outside the supported 12..16"));
   }
   if (p.subsection_shift <= p.page_shift) {
     return bad("SUBSECTION_SHIFT must exceed PAGE_SHIFT");
@@ -118,8 +116,7 @@ absl::StatusOr<Geometry> Geometry::FromParams(const GeometryParams& p) {
   }
   if (p.section_size_bits >= p.max_physmem_bits || p.max_physmem_bits > 64) {
     return bad(Cat("need SECTION_SIZE_BITS (", p.section_size_bits,
-                            ") < MAX_PHYSMEM_BITS (", p.max_physmem_bits,
-                            ") <= 64"));
+                   ") < MAX_PHYSMEM_BITS (", p.max_physmem_bits, ") <= 64"));
   }
   if (p.max_order < 1 || p.max_order - 1 + p.page_shift > p.section_size_bits) {
     return bad("Allocator MAX_ORDER exceeds SECTION_SIZE");

@@ -156,7 +156,9 @@ class Geometry {
   Pfn SubsectionStart(SectionNr nr, SubsectionIdx idx) const {
     return SectionStart(nr) + PagesPerSubsection() * idx.value();
   }
-  Pfn SectionAlignDown(Pfn pfn) const { return AlignDown(pfn, PagesPerSection()); }
+  Pfn SectionAlignDown(Pfn pfn) const {
+    return AlignDown(pfn, PagesPerSection());
+  }
   Pfn SectionAlignUp(Pfn pfn) const { return AlignUp(pfn, PagesPerSection()); }
   Pfn SubsectionAlignDown(Pfn pfn) const {
     return AlignDown(pfn, PagesPerSubsection());
@@ -176,12 +178,15 @@ class Geometry {
   PhysAddr PfnPhys(Pfn pfn) const {
     return PhysAddr(pfn.value() << p_.page_shift);
   }
-  NrPages PagesIn(ByteSize s) const { return NrPages(s.value() >> p_.page_shift); }
+  NrPages PagesIn(ByteSize s) const {
+    return NrPages(s.value() >> p_.page_shift);
+  }
   ByteSize BytesOf(NrPages n) const {
     return ByteSize(n.value() << p_.page_shift);
   }
   PfnRange PfnsOf(PhysRange r) const {
-    return PfnRange(PfnUp(r.start()), std::max(PfnUp(r.start()), PfnDown(r.end())));
+    return PfnRange(PfnUp(r.start()),
+                    std::max(PfnUp(r.start()), PfnDown(r.end())));
   }
 
  private:

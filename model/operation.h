@@ -79,8 +79,7 @@ struct FinalAwaiter {
 
 // `co_await Suspend(SuspendKind::kLockAcquire, "mem_hotplug_lock")`.
 struct Suspend {
-  Suspend(SuspendKind kind, std::string what)
-      : point{kind, std::move(what)} {}
+  Suspend(SuspendKind kind, std::string what) : point{kind, std::move(what)} {}
   bool await_ready() const noexcept { return false; }
   template <typename P>
   bool await_suspend(std::coroutine_handle<P> h) noexcept {
@@ -99,7 +98,8 @@ class [[nodiscard]] Operation {
   struct promise_type : internal::PromiseBase {
     std::optional<T> value;
     Operation get_return_object() {
-      return Operation(std::coroutine_handle<promise_type>::from_promise(*this));
+      return Operation(
+          std::coroutine_handle<promise_type>::from_promise(*this));
     }
     std::suspend_always initial_suspend() noexcept { return {}; }
     internal::FinalAwaiter final_suspend() noexcept { return {}; }
@@ -156,7 +156,8 @@ class [[nodiscard]] Operation {
   // --- as a nested operation (co_await child) -------------------------------
   bool await_ready() const noexcept { return false; }
   template <typename P>
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<P> parent) noexcept {
+  std::coroutine_handle<> await_suspend(
+      std::coroutine_handle<P> parent) noexcept {
     promise_type& child = h_.promise();
     child.ctx = parent.promise().ctx;
     child.continuation = parent;

@@ -60,9 +60,9 @@ TEST(OperationTest, TwoOperationsInterleaveAtTheirSuspensionPoints) {
   EXPECT_TRUE(a.done());
   EXPECT_FALSE(b.Step());
   EXPECT_TRUE(b.done());
-  EXPECT_EQ(trace, (std::vector<std::string>{
-                       "b:locked", "a:locked", "a:inner", "a:inner=7",
-                       "b:inner", "b:inner=7", "a:done", "b:done"}));
+  EXPECT_EQ(trace, (std::vector<std::string>{"b:locked", "a:locked", "a:inner",
+                                             "a:inner=7", "b:inner",
+                                             "b:inner=7", "a:done", "b:done"}));
   EXPECT_TRUE(a.result().ok());
   EXPECT_EQ(a.steps(), 4u);
   EXPECT_EQ(b.steps(), 4u);

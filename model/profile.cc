@@ -1,6 +1,6 @@
 #include "model/profile.h"
-#include "model/strings.h"
 
+#include "model/strings.h"
 
 namespace memhp::model {
 
@@ -60,9 +60,9 @@ absl::StatusOr<KernelProfile> KernelProfile::Parse(std::string_view name) {
   for (KernelVersion v : AllKernelVersions()) {
     names.emplace_back(KernelVersionName(v));
   }
-  return absl::InvalidArgumentError(
-      Cat("unknown kernel profile '", name, "'; expected one of ",
-                   Join(names, ", ")));
+  return absl::InvalidArgumentError(Cat("unknown kernel profile '", name,
+                                        "'; expected one of ",
+                                        Join(names, ", ")));
 }
 
 }  // namespace memhp::model

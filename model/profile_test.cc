@@ -8,7 +8,8 @@ namespace {
 
 TEST(KernelProfileTest, ParsesEveryReleaseAndRefusesOthers) {
   for (KernelVersion v : AllKernelVersions()) {
-    absl::StatusOr<KernelProfile> p = KernelProfile::Parse(KernelVersionName(v));
+    absl::StatusOr<KernelProfile> p =
+        KernelProfile::Parse(KernelVersionName(v));
     ASSERT_TRUE(p.ok());
     EXPECT_EQ(p->version, v);
   }
@@ -59,7 +60,8 @@ TEST(BugToggleRegistryTest, ApplyingAToggleBringsBackThePreFixSwitch) {
   EXPECT_EQ(p->version, KernelVersion::kV6_1);
 }
 
-TEST(BugToggleRegistryTest, RefusesDuplicatesUnknownNamesAndProfilesWithoutTheFix) {
+TEST(BugToggleRegistryTest,
+     RefusesDuplicatesUnknownNamesAndProfilesWithoutTheFix) {
   BugToggleRegistry r;
   ASSERT_TRUE(r.Register(TestToggle("t")).ok());
   EXPECT_EQ(r.Register(TestToggle("t")).code(),

@@ -26,10 +26,12 @@ class Range {
   constexpr Range() = default;
   // REQUIRES: start <= end.
   Range(P start, P end) : start_(start), end_(end) {
-    MEMHP_CHECK(start <= end) << "inverted range [" << start.value() << ", "
-                              << end.value() << ")";
+    MEMHP_CHECK(start <= end)
+        << "inverted range [" << start.value() << ", " << end.value() << ")";
   }
-  static Range FromSize(P start, Len size) { return Range(start, start + size); }
+  static Range FromSize(P start, Len size) {
+    return Range(start, start + size);
+  }
 
   P start() const { return start_; }
   P end() const { return end_; }

@@ -1,11 +1,11 @@
 #include "model/status.h"
-#include "model/strings.h"
 
 #include <array>
 #include <charconv>
 
 #include "absl/strings/cord.h"
 #include "model/check.h"
+#include "model/strings.h"
 
 namespace memhp::model {
 namespace {
@@ -98,10 +98,8 @@ std::optional<Errno> ParseErrno(std::string_view s) {
 absl::Status KernelError(Errno e, std::string_view context) {
   const ErrnoInfo* i = Find(e);
   MEMHP_CHECK(i != nullptr) << static_cast<int>(e);
-  absl::Status s(i->code,
-                 context.empty()
-                     ? Cat("-", i->name)
-                     : Cat("-", i->name, ": ", context));
+  absl::Status s(i->code, context.empty() ? Cat("-", i->name)
+                                          : Cat("-", i->name, ": ", context));
   s.SetPayload(kErrnoPayload, absl::Cord(Cat(static_cast<int>(e))));
   return s;
 }
@@ -134,8 +132,8 @@ absl::Status FromReturnCode(int rc, std::string_view context) {
 }
 
 absl::Status BadInput(const SourceLocation& where, std::string_view what) {
-  return absl::InvalidArgumentError(Cat(
-      where.file, ":", where.line, ":", where.column, ": ", what));
+  return absl::InvalidArgumentError(
+      Cat(where.file, ":", where.line, ":", where.column, ": ", what));
 }
 
 absl::Status InvariantViolation(std::string_view id, std::string_view what) {

@@ -153,7 +153,8 @@ template <typename P>
 constexpr P AlignUp(P p, typename P::LengthType align) {
   MEMHP_CHECK(align.value() != 0 && (align.value() & (align.value() - 1)) == 0)
       << "alignment must be a power of two: " << align.value();
-  MEMHP_CHECK(p.value() <= UINT64_MAX - (align.value() - 1)) << "AlignUp overflow";
+  MEMHP_CHECK(p.value() <= UINT64_MAX - (align.value() - 1))
+      << "AlignUp overflow";
   return P((p.value() + align.value() - 1) & ~(align.value() - 1));
 }
 template <typename P>

@@ -37,7 +37,8 @@ void Memmap::MergeAround(uint64_t start, uint64_t end) {
   while (it != runs_.end() && it->first <= end) {
     auto next = std::next(it);
     if (next == runs_.end()) break;
-    if (it->second.end == next->first && it->second.state == next->second.state) {
+    if (it->second.end == next->first &&
+        it->second.state == next->second.state) {
       it->second.end = next->second.end;
       runs_.erase(next);
       continue;
@@ -77,7 +78,8 @@ void Memmap::ForEach(
   }
   while (pos < end) {
     if (it == runs_.end() || it->first >= end) {
-      fn(model::PfnRange(model::Pfn(pos), model::Pfn(end)), PageState::Absent());
+      fn(model::PfnRange(model::Pfn(pos), model::Pfn(end)),
+         PageState::Absent());
       return;
     }
     if (it->first > pos) {

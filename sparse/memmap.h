@@ -61,9 +61,9 @@ class Memmap {
   PageState Get(model::Pfn pfn) const;
   // Calls fn(run, state) for the maximal runs of equal state inside `r`,
   // absent runs included, in order.
-  void ForEach(model::PfnRange r,
-               const std::function<void(model::PfnRange, const PageState&)>&
-                   fn) const;
+  void ForEach(
+      model::PfnRange r,
+      const std::function<void(model::PfnRange, const PageState&)>& fn) const;
   // True when every pfn of `r` has kind `k`.
   bool All(model::PfnRange r, MemmapKind k) const;
   size_t NumRuns() const { return runs_.size(); }

@@ -40,7 +40,8 @@ Sparse::Sparse(model::Geometry geometry, model::KernelProfile profile,
   MEMHP_CHECK(log_ != nullptr);
 }
 
-// --- boot ---------------------------------------------------------------------
+// --- boot
+// ---------------------------------------------------------------------
 
 // Kernel: mm/sparse.c memory_present, mminit_validate_memmodel_limits (v6.1).
 void Sparse::MemoryPresent(NodeId nid, Pfn start, Pfn end) {
@@ -150,8 +151,7 @@ void Sparse::SparseInitNid(NodeId nid, SectionNr pnum_begin,
 }
 
 bool Sparse::TracksSubsections() const {
-  return geometry_.vmemmap() ||
-         profile_.version == model::KernelVersion::kV5_3;
+  return geometry_.vmemmap() || profile_.version == model::KernelVersion::kV5_3;
 }
 
 void Sparse::LogNullDeref(std::string_view function, uint64_t address) {
@@ -162,16 +162,15 @@ void Sparse::LogNullDeref(std::string_view function, uint64_t address) {
 
 // Kernel: mm/sparse.c subsection_map_init (v6.1).
 void Sparse::SubsectionMapInit(Pfn pfn, NrPages nr_pages) {
-  if (!geometry_.vmemmap() &&
-      profile_.version != model::KernelVersion::kV5_3) {
+  if (!geometry_.vmemmap() && profile_.version != model::KernelVersion::kV5_3) {
     return;  // v5.10+: a no-op without SPARSEMEM_VMEMMAP
   }
   if (nr_pages.IsZero()) return;
   const SectionNr end_sec = geometry_.SectionOf(pfn + nr_pages - NrPages(1));
   for (SectionNr nr = geometry_.SectionOf(pfn); nr <= end_sec; nr = nr.Next()) {
-    NrPages pfns = std::min(
-        nr_pages,
-        geometry_.PagesPerSection() - (pfn - geometry_.SectionAlignDown(pfn)));
+    NrPages pfns =
+        std::min(nr_pages, geometry_.PagesPerSection() -
+                               (pfn - geometry_.SectionAlignDown(pfn)));
     MemSection* ms = table_.GetMutable(nr);
     if (ms == nullptr || !ms->usage) {
       // A section wiped by a failed boot allocation has no usage: the kernel
@@ -207,7 +206,8 @@ void Sparse::MemblockRemove(PfnRange r) {
   memblock_memory_ = std::move(out);
 }
 
-// --- predicates ---------------------------------------------------------------
+// --- predicates
+// ---------------------------------------------------------------
 
 // Kernel: include/linux/mmzone.h __nr_to_section (v6.1). v5.3 has no root
 // bound check; every caller bounds nr by NR_MEM_SECTIONS first.
@@ -329,7 +329,8 @@ std::optional<Pfn> Sparse::PfnToOnlinePage(Pfn pfn) {
   return pfn;
 }
 
-// --- hotplug ------------------------------------------------------------------
+// --- hotplug
+// ------------------------------------------------------------------
 
 // Kernel: mm/memory_hotplug.c check_pfn_span and the WARN of its callers
 // __add_pages / __remove_pages (v6.1). v5.3 prints the same text from inside
@@ -389,10 +390,9 @@ int Sparse::ClearSubsectionMap(Pfn pfn, NrPages nr_pages) {
   SubsectionMap* subsection_map =
       ms && ms->usage ? &ms->usage->subsection_map : nullptr;
   if (subsection_map == nullptr || !map.IsSubsetOf(*subsection_map)) {
-    log_->Warn({"mm/sparse.c",
-                profile_.version == model::KernelVersion::kV5_3
-                    ? "section_deactivate"
-                    : "clear_subsection_map"},
+    log_->Warn({"mm/sparse.c", profile_.version == model::KernelVersion::kV5_3
+                                   ? "section_deactivate"
+                                   : "clear_subsection_map"},
                Sprintf("section already deactivated (%#lx + %ld)",
                        static_cast<unsigned long>(pfn.value()),
                        static_cast<long>(nr_pages.value())));
@@ -476,8 +476,7 @@ absl::StatusOr<Pfn> Sparse::SectionActivate(NodeId nid, Pfn pfn,
   }
   // The early init code does not consider partially populated initial
   // sections: a hot-add into one reuses the boot memmap.
-  if (nr_pages < geometry_.PagesPerSection() &&
-      (ms.flags & kSectionIsEarly)) {
+  if (nr_pages < geometry_.PagesPerSection() && (ms.flags & kSectionIsEarly)) {
     return pfn;
   }
   if (!PopulateSectionMemmap(pfn, nr_pages, altmap)) {
@@ -575,7 +574,8 @@ absl::Status Sparse::SparseAddSection(NodeId nid, Pfn start_pfn,
   if (!memmap.ok()) return memmap.status();
   // page_init_poison(): uninitialised struct pages are poisoned, also the
   // reused part of an early section's boot memmap.
-  memmap_.Assign(PfnRange::FromSize(start_pfn, nr_pages), PageState::Poisoned());
+  memmap_.Assign(PfnRange::FromSize(start_pfn, nr_pages),
+                 PageState::Poisoned());
   // set_section_nid() is a no-op unless NODE_NOT_IN_PAGE_FLAGS.
   table_.MarkPresent(section_nr);
   // sparse_init_one_section(ms, nr, memmap, ms->usage, 0): existing flag bits
@@ -589,8 +589,8 @@ absl::Status Sparse::SparseAddSection(NodeId nid, Pfn start_pfn,
 
 // Kernel: mm/sparse.c sparse_remove_section (v6.1; v7.1 in
 // mm/sparse-vmemmap.c with the validity WARN).
-void Sparse::SparseRemoveSection(Pfn pfn, NrPages nr_pages,
-                                 NrPages map_offset, VmemAltmap* altmap) {
+void Sparse::SparseRemoveSection(Pfn pfn, NrPages nr_pages, NrPages map_offset,
+                                 VmemAltmap* altmap) {
   MEMHP_CHECK(nr_pages.IsZero() ||
               geometry_.SectionOf(pfn + nr_pages - NrPages(1)) ==
                   geometry_.SectionOf(pfn))
@@ -658,7 +658,8 @@ void Sparse::SectionTaintZoneDevice(Pfn pfn) {
   if (ms != nullptr) ms->flags |= kSectionTaintZoneDevice;
 }
 
-// --- struct page readers ------------------------------------------------------
+// --- struct page readers
+// ------------------------------------------------------
 
 // DIVERGENCE: the x86 vmemmap base without KASLR (vmemmap_base is randomised
 // on Debian's kernel); other architectures are shown on the same base.
@@ -682,10 +683,10 @@ absl::Status Sparse::CheckPageReadable(Pfn pfn) {
       const std::string raw =
           "raw: ffffffffffffffff ffffffffffffffff ffffffffffffffff "
           "ffffffffffffffff";
-      log_->Bug({"include/linux/mm.h", "page_to_nid"},
-                {Sprintf("page:%016lx is uninitialized and poisoned", addr),
-                 raw, raw,
-                 "page dumped because: VM_BUG_ON_PAGE(PagePoisoned(p))"});
+      log_->Bug(
+          {"include/linux/mm.h", "page_to_nid"},
+          {Sprintf("page:%016lx is uninitialized and poisoned", addr), raw, raw,
+           "page dumped because: VM_BUG_ON_PAGE(PagePoisoned(p))"});
       return absl::InternalError(
           Sprintf("struct page of pfn %#lx is uninitialized and poisoned",
                   static_cast<unsigned long>(pfn.value())));
@@ -703,7 +704,8 @@ absl::Status Sparse::CheckPageReadable(Pfn pfn) {
   return absl::OkStatus();
 }
 
-// --- inspection ---------------------------------------------------------------
+// --- inspection
+// ---------------------------------------------------------------
 
 std::vector<SectionState> Sparse::SectionStates() const {
   std::vector<SectionState> out;

@@ -25,8 +25,8 @@ constexpr uint32_t kEarlyFlags = kSectionMarkedPresent | kSectionHasMemMap |
 //      |hole|==== memblock =========|hole|.... absent ....|== memblock ==|
 //      section 0 ........ section 15      sections 16..31  sections 32..63
 TEST(SparseBootTest, BootSectionsAreEarlyOnlineAndMapOnlyTouchedSubsections) {
-  for (KernelVersion v : {KernelVersion::kV5_3, KernelVersion::kV6_1,
-                          KernelVersion::kV7_1}) {
+  for (KernelVersion v :
+       {KernelVersion::kV5_3, KernelVersion::kV6_1, KernelVersion::kV7_1}) {
     SCOPED_TRACE(model::KernelVersionName(v));
     auto m = MakeMachine("x86_64", v);
     Sparse& s = *m->sparse;
@@ -109,9 +109,11 @@ TEST(SparseBootTest, FailedBootMemmapWipesTheRestOfTheRun) {
 TEST(SparseBootTest, FailedUsemapWipesTheWholeRun) {
   auto m = MakeMachine("x86_64", KernelVersion::kV6_1);
   Sparse& s = *m->sparse;
-  s.set_alloc_failure([&](AllocSite site) { return site == AllocSite::kBootUsemap; });
+  s.set_alloc_failure(
+      [&](AllocSite site) { return site == AllocSite::kBootUsemap; });
   s.SparseInit({Region(0, 0x10000, 1)});
-  EXPECT_TRUE(m->log.Contains("sparse_init_nid: node[1] usemap allocation failed"));
+  EXPECT_TRUE(
+      m->log.Contains("sparse_init_nid: node[1] usemap allocation failed"));
   EXPECT_EQ(FlagsOf(s, 0), 0u);
   EXPECT_EQ(FlagsOf(s, 1), 0u);
   EXPECT_FALSE(s.PfnValid(Pfn(0)));
@@ -141,13 +143,13 @@ TEST(SparseBootTest, BootMemmapIsPoisonedUntilInitialised) {
   EXPECT_FALSE(st.ok());
   EXPECT_EQ(m->log.DmesgLines().front(),
             "page:ffffea0000001000 is uninitialized and poisoned");
-  EXPECT_TRUE(m->log.Contains(
-      "page:ffffea0000001000 is uninitialized and poisoned\n"
-      "raw: ffffffffffffffff ffffffffffffffff ffffffffffffffff "
-      "ffffffffffffffff\n"
-      "raw: ffffffffffffffff ffffffffffffffff ffffffffffffffff "
-      "ffffffffffffffff\n"
-      "page dumped because: VM_BUG_ON_PAGE(PagePoisoned(p))"));
+  EXPECT_TRUE(
+      m->log.Contains("page:ffffea0000001000 is uninitialized and poisoned\n"
+                      "raw: ffffffffffffffff ffffffffffffffff ffffffffffffffff "
+                      "ffffffffffffffff\n"
+                      "raw: ffffffffffffffff ffffffffffffffff ffffffffffffffff "
+                      "ffffffffffffffff\n"
+                      "page dumped because: VM_BUG_ON_PAGE(PagePoisoned(p))"));
   s.mutable_memmap().Assign(model::PfnRange(Pfn(0), Pfn(0x8000)),
                             PageState::Initialised(1, model::NodeId(0)));
   EXPECT_TRUE(s.CheckPageReadable(Pfn(0x40)).ok());

@@ -42,8 +42,8 @@ Figures Build(std::string_view geometry,
   model::EventLog log;
   auto g = model::Geometry::Named(geometry, KernelVersion::kV6_1);
   EXPECT_TRUE(g.ok());
-  auto s = std::make_unique<Sparse>(*g, model::KernelProfile::For(KernelVersion::kV6_1),
-                                    &log);
+  auto s = std::make_unique<Sparse>(
+      *g, model::KernelProfile::For(KernelVersion::kV6_1), &log);
   std::vector<MemblockRegion> regions;
   int nid = 0;
   for (auto [start, size] : boot_bytes) {
@@ -54,9 +54,12 @@ Figures Build(std::string_view geometry,
   s->BootInit(regions);
   // Hot-add section by section, as __add_pages does.
   const Pfn hot_start = g->PfnDown(model::PhysAddr(hot_bytes.first));
-  const Pfn hot_end = g->PfnDown(model::PhysAddr(hot_bytes.first + hot_bytes.second));
+  const Pfn hot_end =
+      g->PfnDown(model::PhysAddr(hot_bytes.first + hot_bytes.second));
   for (Pfn p = hot_start; p < hot_end; p += g->PagesPerSection()) {
-    EXPECT_TRUE(s->SparseAddSection(NodeId(nid), p, g->PagesPerSection(), nullptr).ok());
+    EXPECT_TRUE(
+        s->SparseAddSection(NodeId(nid), p, g->PagesPerSection(), nullptr)
+            .ok());
   }
   EXPECT_TRUE(s->CheckInvariants().ok());
   EXPECT_EQ(log.size(), 0u);
@@ -86,8 +89,8 @@ TEST(SparseFootprintTest, FiveLevelTableWithTerabytesPetabytesApartStaysSmall) {
   // 52-bit: 2^25 possible sections. Populated: 2 TiB at 0, 2 TiB at 1 PiB,
   // hot-added 1 TiB at 3 PiB.
   constexpr uint64_t kPiB = 1ull << 50;
-  Figures f = Build("x86_64-la57", {{0, 2 * kTiB}, {kPiB, 2 * kTiB}},
-                    {3 * kPiB, kTiB});
+  Figures f =
+      Build("x86_64-la57", {{0, 2 * kTiB}, {kPiB, 2 * kTiB}}, {3 * kPiB, kTiB});
   EXPECT_EQ(f.roots, 160u);
   EXPECT_LT(f.footprint, 16u << 20);
   if (kRealHeapMeasurable) {

@@ -41,14 +41,16 @@ absl::Status Add(Sparse& s, uint64_t pfn, uint64_t nr,
                  VmemAltmap* altmap = nullptr) {
   return s.SparseAddSection(NodeId(0), Pfn(pfn), NrPages(nr), altmap);
 }
-void Remove(Sparse& s, uint64_t pfn, uint64_t nr, VmemAltmap* altmap = nullptr) {
+void Remove(Sparse& s, uint64_t pfn, uint64_t nr,
+            VmemAltmap* altmap = nullptr) {
   s.SparseRemoveSection(Pfn(pfn), NrPages(nr), NrPages(0), altmap);
 }
 
 //  0x140000 0x140200        0x140600                      0x148000
 //     |.......|=== added ===|................................|
 //      bit 0    bits 1..2
-TEST(SparseAddSectionTest, AddingSubsectionsToAnEmptySectionMakesOnlyThemValid) {
+TEST(SparseAddSectionTest,
+     AddingSubsectionsToAnEmptySectionMakesOnlyThemValid) {
   auto m = MakeMachine("x86_64", KernelVersion::kV6_1);
   Sparse& s = *m->sparse;
   ASSERT_TRUE(Add(s, 0x140200, 0x400).ok());
@@ -99,7 +101,8 @@ TEST(SparseAddSectionTest, EmptyMaskIsRefusedWithEinvalAndTheNewUsageDropped) {
 // whole mask; populate of zero pages maps nothing. __add_pages never does
 // this, but a direct caller would leave valid pfns without a memmap, which
 // the invariant check reports.
-TEST(SparseAddSectionTest, ZeroPagesAtASectionStartLeaveValidPfnsWithoutMemmap) {
+TEST(SparseAddSectionTest,
+     ZeroPagesAtASectionStartLeaveValidPfnsWithoutMemmap) {
   auto m = MakeMachine("x86_64", KernelVersion::kV6_1);
   Sparse& s = *m->sparse;
   ASSERT_TRUE(Add(s, 0x140000, 0).ok());
@@ -137,7 +140,8 @@ TEST(SectionDeactivateTest, PartialThenCompleteRemovalOfAHotAddedSection) {
   EXPECT_EQ(s.sections().highest_present(), SectionNr(40));
 }
 
-TEST(SectionDeactivateTest, DeactivatingAnInactiveSubsectionWarnsAndChangesNothing) {
+TEST(SectionDeactivateTest,
+     DeactivatingAnInactiveSubsectionWarnsAndChangesNothing) {
   auto m = MakeMachine("x86_64", KernelVersion::kV6_1);
   Sparse& s = *m->sparse;
   ASSERT_TRUE(Add(s, 0x140200, 0x200).ok());
@@ -193,7 +197,8 @@ TEST(SectionDeactivateTest, PartialRemovalFromAnEarlySectionFreesNothing) {
 // The same removal in v5.3 (and with the toggle on v6.1) depopulates part of
 // the boot memmap while pfn_valid() and pfn_to_online_page() still hand the
 // struct page out: the first reader faults.
-TEST(SectionDeactivateTest, V53PartialEarlyRemovalFreesBootMemmapUnderValidPfns) {
+TEST(SectionDeactivateTest,
+     V53PartialEarlyRemovalFreesBootMemmapUnderValidPfns) {
   for (auto [version, toggles] :
        {std::pair{KernelVersion::kV5_3, std::vector<std::string>{}},
         std::pair{KernelVersion::kV6_1,
@@ -240,7 +245,8 @@ TEST(SectionDeactivateTest, CompleteRemovalOfAnEarlySectionKeepsItsBootUsage) {
   EXPECT_FALSE(m->log.HasBug());
 }
 
-TEST(SectionDeactivateTest, V53SecondRemovalOfAReaddedEarlySectionKfreesBootUsage) {
+TEST(SectionDeactivateTest,
+     V53SecondRemovalOfAReaddedEarlySectionKfreesBootUsage) {
   for (auto [version, toggles] :
        {std::pair{KernelVersion::kV5_3, std::vector<std::string>{}},
         std::pair{KernelVersion::kV6_1,
@@ -295,8 +301,8 @@ TEST(SectionActivateTest, FailedAllocationsLeaveNoTrace) {
     Memmap memmap_before = s.memmap();
     s.set_alloc_failure([site](AllocSite at) { return at == site; });
     // Section 41 shares section 40's root; section 300 needs a new root.
-    const uint64_t pfn = site == AllocSite::kSectionRoot ? 300ull << 15
-                                                         : 0x148000;
+    const uint64_t pfn =
+        site == AllocSite::kSectionRoot ? 300ull << 15 : 0x148000;
     EXPECT_EQ(ErrnoOf(Add(s, pfn, 0x200)), Errno::kENOMEM);
     EXPECT_EQ(s.SectionStates(), before);
     EXPECT_EQ(s.memmap(), memmap_before);
@@ -362,8 +368,9 @@ TEST(CheckPfnSpanTest, WithoutVmemmapOnlyWholeSectionsAreAllowed) {
   EXPECT_TRUE(s.CheckPfnSpan(Pfn(0x8000), NrPages(0x8000), "__add_pages").ok());
   // Without VMEMMAP (v5.10+) there is no subsection_map to consult: a
   // whole-section add makes the whole section valid and removal empties it.
-  ASSERT_TRUE(s.SparseAddSection(NodeId(0), Pfn(0x8000), NrPages(0x8000), nullptr)
-                  .ok());
+  ASSERT_TRUE(
+      s.SparseAddSection(NodeId(0), Pfn(0x8000), NrPages(0x8000), nullptr)
+          .ok());
   EXPECT_TRUE(s.PfnValid(Pfn(0xffff)));
   s.SparseRemoveSection(Pfn(0x8000), NrPages(0x8000), NrPages(0), nullptr);
   EXPECT_FALSE(s.PfnValid(Pfn(0xffff)));

@@ -64,7 +64,8 @@ struct World {
 
   const model::Geometry& g() const { return sparse->geometry(); }
   Pfn SubPfn(uint64_t off, uint64_t idx) const {
-    return g().SubsectionStart(SectionNr(base + off), model::SubsectionIdx(idx));
+    return g().SubsectionStart(SectionNr(base + off),
+                               model::SubsectionIdx(idx));
   }
 
   bool RefPfnValid(uint64_t off, Pfn pfn) const {
@@ -93,7 +94,8 @@ struct World {
     const uint64_t pps = g().PagesPerSubsection().value();
     for (uint64_t off = 0; off < kWindow; ++off) {
       for (uint64_t idx = 0; idx < g().SubsectionsPerSection(); ++idx) {
-        for (Pfn pfn : {SubPfn(off, idx), SubPfn(off, idx) + NrPages(pps - 1)}) {
+        for (Pfn pfn :
+             {SubPfn(off, idx), SubPfn(off, idx) + NrPages(pps - 1)}) {
           RC_ASSERT(sparse->PfnValid(pfn) == RefPfnValid(off, pfn));
           RC_ASSERT(sparse->PfnToOnlinePage(pfn).has_value() ==
                     RefOnline(off, pfn));
@@ -125,7 +127,8 @@ std::unique_ptr<World> GenWorld() {
   std::vector<uint64_t> cuts = *rc::gen::container<std::vector<uint64_t>>(
       *rc::gen::inRange(0, 7), rc::gen::inRange<uint64_t>(0, window_pages));
   if (*rc::gen::arbitrary<bool>()) {
-    for (uint64_t& c : cuts) c = c / g.PagesPerSubsection().value() * g.PagesPerSubsection().value();
+    for (uint64_t& c : cuts)
+      c = c / g.PagesPerSubsection().value() * g.PagesPerSubsection().value();
   }
   std::sort(cuts.begin(), cuts.end());
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
@@ -172,7 +175,8 @@ Op GenOp(const World& w) {
   }
   const std::set<uint64_t>& bits = w.ref.at(op.off).bits;
   if (!op.add && !bits.empty() && *rc::gen::inRange(0, 3) == 0) {
-    op.first = *rc::gen::elementOf(std::vector<uint64_t>(bits.begin(), bits.end()));
+    op.first =
+        *rc::gen::elementOf(std::vector<uint64_t>(bits.begin(), bits.end()));
     while (op.first > 0 && bits.count(op.first - 1)) --op.first;
     op.count = 1;
     while (bits.count(op.first + op.count)) ++op.count;
@@ -241,8 +245,8 @@ void Apply(World& w, const Op& op) {
   }
 }
 
-RC_GTEST_PROP(SparseProp, PfnValidEqualsTheReferenceAfterEveryActivateAndDeactivate,
-              ()) {
+RC_GTEST_PROP(SparseProp,
+              PfnValidEqualsTheReferenceAfterEveryActivateAndDeactivate, ()) {
   std::unique_ptr<World> w = GenWorld();
   w->CheckAgainstReference();
   const int n = *rc::gen::inRange(1, 30);
@@ -253,7 +257,8 @@ RC_GTEST_PROP(SparseProp, PfnValidEqualsTheReferenceAfterEveryActivateAndDeactiv
   }
 }
 
-RC_GTEST_PROP(SparseProp, DeactivatingWhatIsNotActiveWarnsAndChangesNothing, ()) {
+RC_GTEST_PROP(SparseProp, DeactivatingWhatIsNotActiveWarnsAndChangesNothing,
+              ()) {
   std::unique_ptr<World> w = GenWorld();
   const int n = *rc::gen::inRange(0, 10);
   for (int i = 0; i < n; ++i) Apply(*w, GenOp(*w));
@@ -323,8 +328,7 @@ RC_GTEST_PROP(SparseProp, MemoryUsedIsProportionalToSectionsTouched, ()) {
   RC_ASSERT(s.MemoryFootprintBytes() <= empty + touched.size() * per_section);
   // And nothing is sized by the address space: a flat table of all sections
   // would be NR_MEM_SECTIONS * sizeof(MemSection).
-  RC_ASSERT(s.MemoryFootprintBytes() <
-            g.NrMemSections() * sizeof(MemSection));
+  RC_ASSERT(s.MemoryFootprintBytes() < g.NrMemSections() * sizeof(MemSection));
 }
 
 }  // namespace

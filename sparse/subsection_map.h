@@ -25,12 +25,12 @@ class SubsectionMap {
   bool Test(model::SubsectionIdx i) const;
   // bitmap_set(map, first, last - first + 1). REQUIRES: first <= last < size.
   void SetRange(model::SubsectionIdx first, model::SubsectionIdx last);
-  bool Empty() const;                                // bitmap_empty
-  bool Intersects(const SubsectionMap& o) const;     // bitmap_intersects
-  bool IsSubsetOf(const SubsectionMap& o) const;     // bitmap_and == self
-  void Or(const SubsectionMap& o);                   // bitmap_or
-  void Xor(const SubsectionMap& o);                  // bitmap_xor
-  uint64_t Count() const;                            // bitmap_weight
+  bool Empty() const;                             // bitmap_empty
+  bool Intersects(const SubsectionMap& o) const;  // bitmap_intersects
+  bool IsSubsetOf(const SubsectionMap& o) const;  // bitmap_and == self
+  void Or(const SubsectionMap& o);                // bitmap_or
+  void Xor(const SubsectionMap& o);               // bitmap_xor
+  uint64_t Count() const;                         // bitmap_weight
   // Bit 0 first, '1' set and '.' clear: "........1111".
   std::string ToString() const;
   // Heap bytes owned (for the memory-footprint accounting).

@@ -29,16 +29,18 @@ inline std::unique_ptr<Machine> MakeMachine(
   absl::StatusOr<model::Geometry> g = model::Geometry::Named(geometry, version);
   EXPECT_TRUE(g.ok()) << g.status();
   absl::StatusOr<model::KernelProfile> p =
-      model::BugToggleRegistry::Global().Apply(model::KernelProfile::For(version),
-                                               toggles);
+      model::BugToggleRegistry::Global().Apply(
+          model::KernelProfile::For(version), toggles);
   EXPECT_TRUE(p.ok()) << p.status();
   m->sparse = std::make_unique<Sparse>(*g, *p, &m->log);
   return m;
 }
 
-inline MemblockRegion Region(uint64_t start_pfn, uint64_t end_pfn, int nid = 0) {
-  return MemblockRegion{model::PfnRange(model::Pfn(start_pfn), model::Pfn(end_pfn)),
-                        model::NodeId(nid)};
+inline MemblockRegion Region(uint64_t start_pfn, uint64_t end_pfn,
+                             int nid = 0) {
+  return MemblockRegion{
+      model::PfnRange(model::Pfn(start_pfn), model::Pfn(end_pfn)),
+      model::NodeId(nid)};
 }
 
 inline std::string MapOf(const Sparse& s, uint64_t nr) {
