@@ -1,0 +1,195 @@
+#include "cli/args.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "model/bug_toggle.h"
+#include "model/strings.h"
+
+namespace memhp::cli {
+
+using model::Cat;
+
+namespace {
+
+constexpr std::string_view kHelpHint = "see 'memhp --help'";
+
+bool IsHelp(std::string_view a) {
+  return a == "--help" || a == "-h" || a == "help";
+}
+
+absl::Status Bad(std::string_view what) {
+  return absl::InvalidArgumentError(Cat(what, "; ", kHelpHint));
+}
+
+// Parses the flags of `show` from args[i..].
+absl::Status ParseShowFlags(const std::vector<std::string>& args, size_t i,
+                            ShowOptions& o) {
+  bool seen_geometry = false, seen_profile = false, seen_layout = false;
+  for (; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.rfind("-", 0) != 0) {
+      return Bad(Cat("unexpected argument '", a, "' for 'memhp show'"));
+    }
+    std::string name = a;
+    std::optional<std::string> value;
+    if (size_t eq = a.find('='); eq != std::string::npos) {
+      name = a.substr(0, eq);
+      value = a.substr(eq + 1);
+    }
+    std::string* target = nullptr;
+    bool* seen = nullptr;
+    if (name == "--geometry") {
+      target = &o.geometry;
+      seen = &seen_geometry;
+    } else if (name == "--profile") {
+      target = &o.profile;
+      seen = &seen_profile;
+    } else if (name == "--layout") {
+      seen = &seen_layout;
+    } else if (name != "--toggle") {
+      return Bad(Cat("unknown flag '", name, "' for 'memhp show'"));
+    }
+    if (!value) {
+      if (i + 1 >= args.size()) {
+        return Bad(Cat("flag '", name, "' needs a value"));
+      }
+      value = args[++i];
+    }
+    if (value->empty()) return Bad(Cat("flag '", name, "' needs a value"));
+    if (seen != nullptr) {
+      if (*seen) return Bad(Cat("flag '", name, "' given twice"));
+      *seen = true;
+    }
+    if (name == "--toggle") {
+      o.toggles.push_back(*value);
+    } else if (name == "--layout") {
+      o.layout = *value;
+    } else {
+      *target = *value;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string Usage() {
+  return "usage: memhp [show] [--geometry NAME] [--profile VERSION] "
+         "[--toggle NAME]... [--layout FILE]\n"
+         "       memhp help\n"
+         "\n"
+         "memhp is an executable model of the Linux memory-hotplug core.\n"
+         "\n"
+         "show    boot the sparsemem model from a memory layout and print the\n"
+         "        geometry, every touched mem_section, what pfn_valid(),\n"
+         "        pfn_in_present_section() and pfn_to_online_page() answer at\n"
+         "        the interesting pfns, and the kernel log. It is the default\n"
+         "        command.\n"
+         "\n"
+         "flags of show (also as --flag=VALUE):\n"
+         "  --geometry NAME   " +
+         model::Join(model::Geometry::Names(), ", ") +
+         " (default x86_64)\n"
+         "  --profile VERSION v5.3, v6.1, v7.1 (default v6.1)\n"
+         "  --toggle NAME     bring back the pre-fix logic of a reported bug\n"
+         "                    (repeatable)\n"
+         "  --layout FILE     the kernel's \"Early memory node ranges\" "
+         "lines,\n"
+         "                    e.g. from dmesg; default: the bundled layout of "
+         "a\n"
+         "                    4 GiB x86_64 QEMU guest "
+         "(cli/default-layout.txt)\n"
+         "\n"
+         "Exit status: 0 on success, 2 for bad flags or input.\n";
+}
+
+absl::StatusOr<Invocation> ParseArgs(const std::vector<std::string>& args) {
+  Invocation inv;
+  for (const std::string& a : args) {
+    if (a == "--help" || a == "-h") {
+      inv.verb = Verb::kHelp;
+      return inv;
+    }
+  }
+  if (args.empty()) return inv;
+  if (IsHelp(args[0])) {
+    inv.verb = Verb::kHelp;
+    return inv;
+  }
+  size_t first_flag = 0;
+  if (args[0] == "show") {
+    first_flag = 1;
+  } else if (args[0].rfind("-", 0) != 0) {
+    return Bad(
+        Cat("unknown command '", args[0], "'; expected 'show' or 'help'"));
+  }
+  inv.verb = Verb::kShow;
+  if (absl::Status s = ParseShowFlags(args, first_flag, inv.show); !s.ok()) {
+    return s;
+  }
+  return inv;
+}
+
+absl::StatusOr<ShowConfig> ResolveShowConfig(const ShowOptions& o) {
+  absl::StatusOr<model::KernelProfile> base =
+      model::KernelProfile::Parse(o.profile);
+  if (!base.ok()) return base.status();
+  absl::StatusOr<model::Geometry> geometry =
+      model::Geometry::Named(o.geometry, base->version);
+  if (!geometry.ok()) return geometry.status();
+  absl::StatusOr<model::KernelProfile> profile =
+      model::BugToggleRegistry::Global().Apply(*base, o.toggles);
+  if (!profile.ok()) return profile.status();
+  return ShowConfig{*std::move(geometry), *profile};
+}
+
+std::string ResolvePath(std::string_view path,
+                        std::optional<std::string_view> working_dir) {
+  if (path.empty() || path.front() == '/' || !working_dir ||
+      working_dir->empty()) {
+    return std::string(path);
+  }
+  if (working_dir->back() == '/') return Cat(*working_dir, path);
+  return Cat(*working_dir, "/", path);
+}
+
+absl::StatusOr<std::string> ReadTextFile(const std::string& path,
+                                         std::string_view shown_as) {
+  auto fail = [&](int err) {
+    const std::string msg =
+        Cat("cannot read layout file '", shown_as, "': ", std::strerror(err));
+    switch (err) {
+      case ENOENT:
+        return absl::NotFoundError(msg);
+      case EACCES:
+      case EPERM:
+        return absl::PermissionDeniedError(msg);
+      default:
+        return absl::InvalidArgumentError(msg);
+    }
+  };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(errno);
+  std::string out;
+  char buf[1 << 16];
+  while (true) {
+    const ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      return fail(err);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+}  // namespace memhp::cli

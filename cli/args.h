@@ -1,0 +1,77 @@
+// Command-line parsing of the memhp binary, kept apart from main() so that
+// every bad-input path is testable. Nothing here exits or prints: errors are
+// InvalidArgument / NotFound statuses with a one-line message, and only
+// main() turns them into exit code 2 (STYLE.md outcome tier 3).
+//
+//   memhp                      show on the bundled default layout
+//   memhp show [flags]         flags: --geometry NAME, --profile NAME,
+//                              --toggle NAME (repeatable), --layout FILE;
+//                              each also as --flag=VALUE
+//   memhp [flags]              the same as `memhp show [flags]`
+//   memhp help | --help | -h   usage
+
+#ifndef MEMHP_CLI_ARGS_H_
+#define MEMHP_CLI_ARGS_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "model/geometry.h"
+#include "model/profile.h"
+
+namespace memhp::cli {
+
+enum class Verb { kHelp, kShow };
+
+struct ShowOptions {
+  std::string geometry = "x86_64";
+  std::string profile = "v6.1";
+  std::vector<std::string> toggles;   // in command-line order
+  std::optional<std::string> layout;  // the path as given; nullopt: default
+  bool operator==(const ShowOptions&) const = default;
+};
+
+struct Invocation {
+  Verb verb = Verb::kShow;
+  ShowOptions show;
+  bool operator==(const Invocation&) const = default;
+};
+
+// The usage text, ending in '\n'.
+std::string Usage();
+
+// `args` is argv without argv[0].
+// Errors: InvalidArgument naming the offending argument: an unknown command
+// or flag, a flag without its value, a flag other than --toggle given twice,
+// an unexpected positional argument.
+absl::StatusOr<Invocation> ParseArgs(const std::vector<std::string>& args);
+
+// What `show` runs on.
+struct ShowConfig {
+  model::Geometry geometry;
+  model::KernelProfile profile;
+};
+
+// The geometry under the profile's release, and the profile with the toggles
+// applied (model::BugToggleRegistry::Global()).
+// Errors: InvalidArgument for an unknown geometry, profile or toggle, or a
+// toggle the profile has no fix for.
+absl::StatusOr<ShowConfig> ResolveShowConfig(const ShowOptions& o);
+
+// `path` relative to `working_dir` (bazel run's $BUILD_WORKING_DIRECTORY)
+// when it is relative and working_dir is set and non-empty; else `path`.
+std::string ResolvePath(std::string_view path,
+                        std::optional<std::string_view> working_dir);
+
+// The contents of the file at `path`; `shown_as` names it in errors.
+// Errors: NotFound / PermissionDenied / InvalidArgument "cannot read layout
+// file 'SHOWN_AS': <strerror>".
+absl::StatusOr<std::string> ReadTextFile(const std::string& path,
+                                         std::string_view shown_as);
+
+}  // namespace memhp::cli
+
+#endif  // MEMHP_CLI_ARGS_H_

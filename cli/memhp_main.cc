@@ -1,0 +1,110 @@
+// The memhp command line: argument parsing and output only (ARCHITECTURE.md).
+// Exit status: 0 on success, 2 for bad flags or input (one line on stderr).
+
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "cli/args.h"
+#include "model/event_log.h"
+#include "model/strings.h"
+#include "sparse/describe.h"
+#include "sparse/layout.h"
+#include "sparse/sparse.h"
+
+namespace memhp::cli {
+namespace {
+
+// cli/default-layout.txt, embedded by the :default_layout_inc genrule.
+constexpr std::string_view kDefaultLayout =
+#include "cli/default_layout.inc"
+    ;
+constexpr std::string_view kDefaultLayoutName = "cli/default-layout.txt";
+
+constexpr int kExitBadInput = 2;
+
+void Print(std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); }
+
+absl::Status RunShow(const ShowOptions& o) {
+  absl::StatusOr<ShowConfig> config = ResolveShowConfig(o);
+  if (!config.ok()) return config.status();
+
+  std::string text;
+  std::string name;
+  if (o.layout) {
+    const char* bwd = std::getenv("BUILD_WORKING_DIRECTORY");
+    const std::string path = ResolvePath(
+        *o.layout, bwd ? std::optional<std::string_view>(bwd) : std::nullopt);
+    absl::StatusOr<std::string> read = ReadTextFile(path, *o.layout);
+    if (!read.ok()) return read.status();
+    text = *std::move(read);
+    name = *o.layout;
+  } else {
+    text = std::string(kDefaultLayout);
+    name = std::string(kDefaultLayoutName);
+  }
+  absl::StatusOr<std::vector<sparse::MemblockRegion>> layout =
+      sparse::ParseLayout(text, name, config->geometry);
+  if (!layout.ok()) {
+    if (o.layout) return layout.status();
+    return absl::InvalidArgumentError(model::Cat(
+        std::string(layout.status().message()),
+        " (the bundled layout is an x86_64 capture ",
+        "with 4 KiB pages; give --layout FILE for geometry ", o.geometry, ")"));
+  }
+
+  model::EventLog log;
+  sparse::Sparse sparse(config->geometry, config->profile, &log);
+  sparse.BootInit(*layout);
+
+  Print(model::Cat("layout ", name, ":\n"));
+  Print(sparse::FormatLayout(*layout, config->geometry));
+  Print("\n");
+  for (const std::string& l : sparse::DescribeSections(sparse)) {
+    Print(model::Cat(l, "\n"));
+  }
+  Print("\n");
+  for (const std::string& l : sparse::DescribePfnProbes(sparse, *layout)) {
+    Print(model::Cat(l, "\n"));
+  }
+  const std::vector<std::string> dmesg = log.DmesgLines();
+  if (!dmesg.empty()) {
+    Print("\ndmesg:\n");
+    for (const std::string& l : dmesg) Print(model::Cat(l, "\n"));
+  }
+  return absl::OkStatus();
+}
+
+int Main(int argc, char** argv) {
+  std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  absl::StatusOr<Invocation> inv = ParseArgs(args);
+  absl::Status status = inv.status();
+  if (inv.ok()) {
+    switch (inv->verb) {
+      case Verb::kHelp:
+        Print(Usage());
+        return 0;
+      case Verb::kShow:
+        status = RunShow(inv->show);
+        break;
+    }
+  }
+  if (status.ok()) {
+    return std::fflush(stdout) == 0 ? 0 : 1;
+  }
+  std::fflush(stdout);
+  std::fprintf(stderr, "memhp: %.*s\n",
+               static_cast<int>(status.message().size()),
+               status.message().data());
+  return kExitBadInput;
+}
+
+}  // namespace
+}  // namespace memhp::cli
+
+int main(int argc, char** argv) { return memhp::cli::Main(argc, argv); }

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# End-to-end checks of the memhp binary: the default run, a bad flag, bad and
+# missing layout files, and relative paths under bazel run's working directory.
+# Usage: memhp_test.sh PATH_TO_MEMHP
+set -uo pipefail
+
+# Absolute, since one check runs from another directory.
+memhp=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+tmp=${TEST_TMPDIR:-$(mktemp -d)}
+failures=0
+
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+# run ARGS...: sets $rc, $out, $err.
+run() {
+  "$memhp" "$@" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  out=$(cat "$tmp/out")
+  err=$(cat "$tmp/err")
+}
+
+expect_rc() {
+  [[ $rc -eq $1 ]] || fail "$2: exit code $rc, want $1 (stderr: $err)"
+}
+expect_contains() {  # HAYSTACK NEEDLE WHAT
+  [[ $1 == *"$2"* ]] || fail "$3: no '$2' in: $1"
+}
+
+# No arguments: show on the bundled default layout, from any directory.
+(cd / && "$memhp" >"$tmp/out" 2>"$tmp/err")
+rc=$?
+out=$(cat "$tmp/out")
+err=$(cat "$tmp/err")
+expect_rc 0 "no arguments"
+expect_contains "$out" "pfn_valid" "no arguments"
+expect_contains "$out" "node   0: [mem 0x0000000100000000-0x000000013fffffff]" \
+  "no arguments"
+[[ -z $err ]] || fail "no arguments: unexpected stderr: $err"
+
+run --help
+expect_rc 0 "--help"
+expect_contains "$out" "usage: memhp" "--help"
+
+# A bad flag: exit 2 and one line naming it.
+run --bogus-flag
+expect_rc 2 "bad flag"
+expect_contains "$err" "--bogus-flag" "bad flag"
+[[ $(wc -l <"$tmp/err") -eq 1 ]] || fail "bad flag: stderr is not one line: $err"
+[[ -z $out ]] || fail "bad flag: unexpected stdout: $out"
+
+run frobnicate
+expect_rc 2 "unknown verb"
+expect_contains "$err" "unknown command 'frobnicate'" "unknown verb"
+
+run --geometry vax
+expect_rc 2 "unknown geometry"
+expect_contains "$err" "unknown geometry 'vax'" "unknown geometry"
+
+run --profile v2.6
+expect_rc 2 "unknown profile"
+expect_contains "$err" "unknown kernel profile 'v2.6'" "unknown profile"
+
+run --toggle no-such-bug
+expect_rc 2 "unknown toggle"
+expect_contains "$err" "unknown bug toggle 'no-such-bug'" "unknown toggle"
+
+# A bad layout file: exit 2 naming file:line:col.
+printf '# a layout\n  node   0: [mem 0x0000000000001000-0x000000000009efzz]\n' \
+  >"$tmp/bad.txt"
+run show --layout "$tmp/bad.txt"
+expect_rc 2 "bad layout"
+expect_contains "$err" "$tmp/bad.txt:2:37: expected a hex address" "bad layout"
+
+# Relative paths resolve against BUILD_WORKING_DIRECTORY (bazel run).
+BUILD_WORKING_DIRECTORY=$tmp run --layout bad.txt
+expect_rc 2 "relative bad layout"
+expect_contains "$err" "memhp: bad.txt:2:37: " "relative bad layout"
+
+printf '  node   0: [mem 0x0000000000000000-0x0000000007ffffff]\n' >"$tmp/good.txt"
+BUILD_WORKING_DIRECTORY=$tmp run --layout good.txt --profile v7.1
+expect_rc 0 "relative good layout"
+expect_contains "$out" "PRESENT|HAS_MEM_MAP|ONLINE|EARLY" "relative good layout"
+
+run --layout "$tmp/missing.txt"
+expect_rc 2 "missing layout"
+expect_contains "$err" "cannot read layout file '$tmp/missing.txt': No such file or directory" \
+  "missing layout"
+
+run --layout "$tmp"
+expect_rc 2 "directory as layout"
+expect_contains "$err" "Is a directory" "directory as layout"
+
+# The bundled layout has 4 KiB pages; other page sizes need --layout.
+run --geometry arm64-64k
+expect_rc 2 "default layout on 64K pages"
+expect_contains "$err" "cli/default-layout.txt:5:18: expected a page-aligned start address" \
+  "default layout on 64K pages"
+
+if [[ $failures -ne 0 ]]; then
+  echo "$failures check(s) failed" >&2
+  exit 1
+fi
+echo "all memhp checks passed"
