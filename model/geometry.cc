@@ -47,14 +47,17 @@ absl::StatusOr<Geometry> Geometry::Named(std::string_view name,
     if (name == "arm64-4k") {
       p.page_shift = 12;
       p.max_order = 11;
+      p.pageblock_order = 9;  // PMD 2 MiB
       p.section_size_bits = v5_3 ? 30 : 27;
     } else if (name == "arm64-16k") {
       p.page_shift = 14;
       p.max_order = 12;
+      p.pageblock_order = 11;  // PMD 32 MiB, capped at MAX_ORDER - 1
       p.section_size_bits = v5_3 ? 30 : 27;
     } else {
       p.page_shift = 16;
       p.max_order = 14;
+      p.pageblock_order = 13;  // PMD 512 MiB, capped at MAX_ORDER - 1
       p.section_size_bits = v5_3 ? 30 : 29;
     }
     // v5.3: hot-add only, and arm64's own pfn_valid (HAVE_ARCH_PFN_VALID,
@@ -69,6 +72,7 @@ absl::StatusOr<Geometry> Geometry::Named(std::string_view name,
     p.section_size_bits = 24;
     p.max_physmem_bits = 51;
     p.max_order = 9;
+    p.pageblock_order = 8;  // 16 MiB huge pages (HUGETLB_PAGE_SIZE_VARIABLE)
     p.block_rule = MemoryBlockRule::kPpcFirmware;
   } else if (name == "s390x") {
     // arch/s390/include/asm/sparsemem.h: 28 until v6.6, 27 by v6.13.
@@ -77,6 +81,7 @@ absl::StatusOr<Geometry> Geometry::Named(std::string_view name,
     p.section_size_bits = version == KernelVersion::kV7_1 ? 27 : 28;
     p.max_physmem_bits = 46;
     p.max_order = 11;
+    p.pageblock_order = 8;  // 1 MiB segments
     p.block_rule = MemoryBlockRule::kS390Sclp;
   } else if (name == "riscv64") {
     if (v5_3) {
@@ -120,6 +125,9 @@ absl::StatusOr<Geometry> Geometry::FromParams(const GeometryParams& p) {
   }
   if (p.max_order < 1 || p.max_order - 1 + p.page_shift > p.section_size_bits) {
     return bad("Allocator MAX_ORDER exceeds SECTION_SIZE");
+  }
+  if (p.pageblock_order < 0 || p.pageblock_order > p.max_order - 1) {
+    return bad("pageblock_order exceeds MAX_ORDER - 1");
   }
   if (p.section_size_bits - p.subsection_shift > 12) {
     return bad("more than 4096 sub-sections per section");

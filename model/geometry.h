@@ -56,6 +56,9 @@ struct GeometryParams {
   int max_physmem_bits = 46;
   int subsection_shift = 21;
   int max_order = 11;  // MAX_ORDER (orders 0 .. MAX_ORDER-1)
+  // pageblock_order: min(HUGETLB_PAGE_ORDER, MAX_ORDER - 1)
+  // (include/linux/pageblock-flags.h).
+  int pageblock_order = 9;
   bool vmemmap = true;
   bool sparsemem_extreme = true;
   MemoryBlockRule block_rule = MemoryBlockRule::kSectionSize;
@@ -96,6 +99,14 @@ class Geometry {
   bool memory_hotremove() const { return p_.memory_hotremove; }
   bool arch_pfn_valid() const { return p_.arch_pfn_valid; }
   MemoryBlockRule block_rule() const { return p_.block_rule; }
+  // pageblock_nr_pages.
+  NrPages PageblockNrPages() const {
+    return NrPages(uint64_t{1} << p_.pageblock_order);
+  }
+  // MAX_ORDER_NR_PAGES = 1 << (MAX_ORDER - 1).
+  NrPages MaxOrderNrPages() const {
+    return NrPages(uint64_t{1} << (p_.max_order - 1));
+  }
 
   ByteSize PageSize() const { return ByteSize(uint64_t{1} << p_.page_shift); }
   ByteSize SectionSize() const {
