@@ -1,0 +1,174 @@
+#include "hotplug/memory_block.h"
+
+#include "model/check.h"
+#include "model/strings.h"
+
+namespace memhp::hotplug {
+
+using model::BlockId;
+using model::ByteSize;
+using model::NodeId;
+using model::Pfn;
+using model::SectionNr;
+using model::Sprintf;
+
+namespace {
+
+bool IsPowerOf2(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
+
+// Kernel: drivers/base/memory.c early_node_zone_for_memory_block (v6.1).
+std::optional<ZoneType> EarlyNodeZoneForMemoryBlock(
+    const sparse::Sparse& sparse, const MemoryBlock& mem,
+    uint64_t sections_per_block, const PgData& pgdat) {
+  const Pfn start_pfn = sparse.geometry().SectionStart(mem.start_section_nr);
+  const model::NrPages nr_pages =
+      sparse.geometry().PagesPerSection() * sections_per_block;
+  std::optional<ZoneType> matching;
+  for (const Zone& zone : pgdat.node_zones) {
+    if (!zone.Populated()) continue;
+    if (!zone.Intersects(start_pfn, nr_pages)) continue;
+    if (!matching) {
+      matching = zone.type;
+      continue;
+    }
+    return std::nullopt;  // spans multiple zones
+  }
+  return matching;
+}
+
+}  // namespace
+
+// Kernel: arch/x86/mm/init_64.c probe_memory_block_size (v6.1); the generic
+// __weak memory_block_size_bytes (MIN_MEMORY_BLOCK_SIZE); s390
+// max(MIN_MEMORY_BLOCK_SIZE, sclp.rzm); powerpc ppc_md.memory_block_size.
+ByteSize MemoryBlockSizeBytes(const model::Geometry& g,
+                              const BlockSizeInputs& in, model::EventLog& log) {
+  const uint64_t min = g.MinMemoryBlockSize().value();
+  switch (g.block_rule()) {
+    case model::MemoryBlockRule::kSectionSize:
+      return ByteSize(min);
+    case model::MemoryBlockRule::kS390Sclp:
+    case model::MemoryBlockRule::kPpcFirmware:
+      return ByteSize(std::max(min, in.firmware.value()));
+    case model::MemoryBlockRule::kX86Probe:
+      break;
+  }
+  constexpr uint64_t kMaxBlockSize = uint64_t{2} << 30;
+  constexpr uint64_t kMemSizeForLargeBlock = uint64_t{64} << 30;
+  const uint64_t boot_mem_end = g.PfnPhys(in.max_pfn).value();
+  uint64_t bz = in.set_size.value();
+  if (bz == 0) {
+    if (boot_mem_end < kMemSizeForLargeBlock) {
+      bz = min;
+    } else if (!in.hypervisor) {
+      bz = kMaxBlockSize;
+    } else {
+      for (bz = kMaxBlockSize; bz > min; bz >>= 1) {
+        if ((boot_mem_end & (bz - 1)) == 0) break;
+      }
+    }
+  }
+  log.Printk(model::LogLevel::kInfo, Sprintf("x86/mm: Memory block size: %ldMB",
+                                             static_cast<long>(bz >> 20)));
+  return ByteSize(bz);
+}
+
+absl::Status MemoryBlocks::MemoryDevInit(const sparse::Sparse& sparse,
+                                         ByteSize block_size) {
+  const uint64_t min = sparse.geometry().MinMemoryBlockSize().value();
+  if (!IsPowerOf2(block_size.value()) || block_size.value() < min) {
+    return absl::InvalidArgumentError(
+        Sprintf("Memory block size not suitable: 0x%lx",
+                static_cast<unsigned long>(block_size.value())));
+  }
+  block_size_ = block_size;
+  sections_per_block_ = block_size.value() / min;
+  // add_boot_memory_block() for every block up to the highest present
+  // section: a block is created when one of its sections is present. The
+  // model walks the present sections instead of every block-sized step.
+  for (std::optional<SectionNr> nr = sparse.NextPresentSectionNr(std::nullopt);
+       nr; nr = sparse.NextPresentSectionNr(*nr)) {
+    const uint64_t id = nr->value() / sections_per_block_;
+    if (blocks_.contains(id)) continue;
+    blocks_[id] =
+        MemoryBlock{.id = BlockId(id),
+                    .start_section_nr = SectionNr(id * sections_per_block_),
+                    .state = MemoryBlockState::kOnline};
+  }
+  return absl::OkStatus();
+}
+
+// Kernel: drivers/base/node.c register_mem_block_under_node_early and
+// drivers/base/memory.c memory_block_add_nid (v6.1).
+void MemoryBlocks::RegisterMemoryBlocksUnderNodeEarly(
+    const sparse::Sparse& sparse, NodeId nid, Pfn start_pfn, Pfn end_pfn,
+    const PgData& pgdat, const std::function<NodeId(Pfn)>& early_pfn_to_nid) {
+  const model::Geometry& g = sparse.geometry();
+  const uint64_t block_pfns = g.PagesPerSection().value() * sections_per_block_;
+  for (auto& [id, mem] : blocks_) {
+    const uint64_t bstart = g.SectionStart(mem.start_section_nr).value();
+    const uint64_t bend = bstart + block_pfns;
+    // walk_memory_blocks() over the node span.
+    if (bend <= start_pfn.value() || bstart >= end_pfn.value()) continue;
+    for (uint64_t pfn = bstart; pfn < bend; ++pfn) {
+      if (!sparse.PfnInPresentSection(Pfn(pfn))) {
+        pfn = (pfn + g.PagesPerSection().value()) /
+                  g.PagesPerSection().value() * g.PagesPerSection().value() -
+              1;
+        continue;
+      }
+      if (early_pfn_to_nid(Pfn(pfn)) != nid) continue;
+      // memory_block_add_nid(mem, nid, MEMINIT_EARLY).
+      if (mem.nid != nid) {
+        if (mem.nid.IsNoNode()) {
+          mem.zone = EarlyNodeZoneForMemoryBlock(sparse, mem,
+                                                 sections_per_block_, pgdat);
+        } else {
+          mem.zone.reset();
+        }
+      }
+      mem.nid = nid;
+      break;
+    }
+  }
+}
+
+const MemoryBlock* MemoryBlocks::Find(BlockId id) const {
+  auto it = blocks_.find(id.value());
+  return it == blocks_.end() ? nullptr : &it->second;
+}
+
+std::string MemoryBlocks::StateShow(const MemoryBlock& mem) {
+  switch (mem.state) {
+    case MemoryBlockState::kOnline:
+      return "online";
+    case MemoryBlockState::kOffline:
+      return "offline";
+    case MemoryBlockState::kGoingOffline:
+      return "going-offline";
+  }
+  return "?";
+}
+
+std::string MemoryBlocks::PhysIndexShow(const MemoryBlock& mem) const {
+  return Sprintf("%08lx",
+                 static_cast<unsigned long>(mem.start_section_nr.value() /
+                                            sections_per_block_));
+}
+
+std::string MemoryBlocks::RemovableShow(const model::Geometry& g) {
+  return g.memory_hotremove() ? "1" : "0";
+}
+
+std::optional<std::string> MemoryBlocks::ValidZonesShowOnline(
+    const MemoryBlock& mem) {
+  if (mem.state != MemoryBlockState::kOnline) return std::nullopt;
+  if (!mem.zone) return std::string("none");
+  return std::string(ZoneName(*mem.zone));
+}
+
+std::string MemoryBlocks::BlockSizeBytesShow() const {
+  return Sprintf("%lx", static_cast<unsigned long>(block_size_.value()));
+}
+
+}  // namespace memhp::hotplug

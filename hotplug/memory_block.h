@@ -1,0 +1,110 @@
+// Memory block devices (drivers/base/memory.c, v6.1): the blocks created at
+// boot for present sections, their node and zone as the node code links them
+// (drivers/base/node.c register_mem_block_under_node_early), the memory block
+// size (arch/x86/mm/init_64.c probe_memory_block_size and the other
+// architectures' rules), and the sysfs attributes as the kernel prints them.
+//
+// Invariants:
+//  1. a block covers sections [id * sections_per_block,
+//     (id + 1) * sections_per_block) and at least one of them is present;
+//  2. state is one of online, going-offline, offline;
+//  3. an online boot block has a zone only if exactly one populated zone of
+//     its node intersects it (early_node_zone_for_memory_block).
+
+#ifndef MEMHP_HOTPLUG_MEMORY_BLOCK_H_
+#define MEMHP_HOTPLUG_MEMORY_BLOCK_H_
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "hotplug/zone.h"
+#include "model/event_log.h"
+#include "model/geometry.h"
+#include "model/types.h"
+#include "sparse/sparse.h"
+
+namespace memhp::hotplug {
+
+// The states stored in memory_block.state (MEM_ONLINE, MEM_GOING_OFFLINE,
+// MEM_OFFLINE); the other MEM_* values are notifier events only.
+enum class MemoryBlockState { kOnline, kGoingOffline, kOffline };
+
+struct MemoryBlock {
+  model::BlockId id;
+  model::SectionNr start_section_nr;
+  MemoryBlockState state = MemoryBlockState::kOffline;
+  model::NodeId nid = model::kNumaNoNode;
+  // mem->zone: the single zone of the block's memory (with its node), unset
+  // when it spans several zones or nodes, or is offline.
+  std::optional<ZoneType> zone;
+};
+
+// How the architecture chooses memory_block_size_bytes().
+struct BlockSizeInputs {
+  model::Pfn max_pfn;           // the end of boot RAM (x86)
+  bool hypervisor = true;       // X86_FEATURE_HYPERVISOR (QEMU: yes)
+  model::ByteSize set_size{0};  // set_memory_block_size (0: not set)
+  model::ByteSize firmware{0};  // s390 sclp.rzm / ppc LMB size (0: none)
+};
+
+// memory_block_size_bytes() for the geometry's rule; the x86 probe prints
+// "x86/mm: Memory block size: %ldMB".
+model::ByteSize MemoryBlockSizeBytes(const model::Geometry& g,
+                                     const BlockSizeInputs& in,
+                                     model::EventLog& log);
+
+class MemoryBlocks {
+ public:
+  // Kernel: drivers/base/memory.c memory_dev_init (v6.1): one online block
+  // for each block-sized group of sections with a present section.
+  // Errors: InvalidArgument when the block size is not a power of two of at
+  // least a section (the kernel panics "Memory block size not suitable").
+  absl::Status MemoryDevInit(const sparse::Sparse& sparse,
+                             model::ByteSize block_size);
+
+  // Kernel: drivers/base/node.c register_memory_blocks_under_node with
+  // MEMINIT_EARLY for node `nid` spanning [start_pfn, end_pfn):
+  // memory_block_add_nid() for every block with a pfn of the node, which
+  // sets the block's zone from the node's zones.
+  // `early_pfn_to_nid` answers early_pfn_to_nid() (first online node for
+  // holes).
+  void RegisterMemoryBlocksUnderNodeEarly(
+      const sparse::Sparse& sparse, model::NodeId nid, model::Pfn start_pfn,
+      model::Pfn end_pfn, const PgData& pgdat,
+      const std::function<model::NodeId(model::Pfn)>& early_pfn_to_nid);
+
+  const std::map<uint64_t, MemoryBlock>& blocks() const { return blocks_; }
+  const MemoryBlock* Find(model::BlockId id) const;
+  uint64_t sections_per_block() const { return sections_per_block_; }
+  model::ByteSize block_size() const { return block_size_; }
+  model::BlockId BlockOf(model::SectionNr nr) const {
+    return model::BlockId(nr.value() / sections_per_block_);
+  }
+
+  // --- sysfs attributes, as the kernel prints them (without the newline) ----
+  // state: "online", "offline", "going-offline".
+  static std::string StateShow(const MemoryBlock& mem);
+  // phys_index: "%08lx" of the first section / sections_per_block.
+  std::string PhysIndexShow(const MemoryBlock& mem) const;
+  // removable: "1" with CONFIG_MEMORY_HOTREMOVE.
+  static std::string RemovableShow(const model::Geometry& g);
+  // valid_zones of an online block: its zone, or "none". (Offline blocks
+  // need zone_for_pfn_range of the hotplug core.)
+  static std::optional<std::string> ValidZonesShowOnline(
+      const MemoryBlock& mem);
+  // block_size_bytes: "%lx".
+  std::string BlockSizeBytesShow() const;
+
+ private:
+  model::ByteSize block_size_{0};
+  uint64_t sections_per_block_ = 1;
+  std::map<uint64_t, MemoryBlock> blocks_;
+};
+
+}  // namespace memhp::hotplug
+
+#endif  // MEMHP_HOTPLUG_MEMORY_BLOCK_H_

@@ -1,0 +1,130 @@
+// Memory block devices at boot: which blocks exist, their node and zone, and
+// the sysfs attributes, against ../shared/capture-logs/p1-boot-4g.log.
+
+#include "hotplug/memory_block.h"
+
+#include "gtest/gtest.h"
+#include "hotplug/free_area_init.h"
+#include "model/profile.h"
+
+namespace memhp::hotplug {
+namespace {
+
+using model::BlockId;
+using model::ByteSize;
+using model::KernelVersion;
+using model::NodeId;
+using model::Pfn;
+using model::PfnRange;
+
+TEST(MemoryBlockSizeTest, X86ProbeFollowsTheKernelsRules) {
+  auto g = *model::Geometry::Named("x86_64", KernelVersion::kV6_1);
+  model::EventLog log;
+  // Below 64 GiB: one section.
+  EXPECT_EQ(MemoryBlockSizeBytes(g, {.max_pfn = Pfn(0x140000)}, log),
+            ByteSize(128 << 20));
+  EXPECT_EQ(log.DmesgLines().back(), "x86/mm: Memory block size: 128MB");
+  // 64 GiB + 128 MiB under a hypervisor: the largest aligned size.
+  const Pfn odd = g.PfnDown(model::PhysAddr((64ull << 30) + (128ull << 20)));
+  EXPECT_EQ(MemoryBlockSizeBytes(g, {.max_pfn = odd}, log),
+            ByteSize(128 << 20));
+  const Pfn even = g.PfnDown(model::PhysAddr((64ull << 30) + (1ull << 30)));
+  EXPECT_EQ(MemoryBlockSizeBytes(g, {.max_pfn = even}, log), ByteSize(1 << 30));
+  // Bare metal: 2 GiB regardless of alignment.
+  EXPECT_EQ(MemoryBlockSizeBytes(g, {.max_pfn = odd, .hypervisor = false}, log),
+            ByteSize(2ull << 30));
+  EXPECT_EQ(log.DmesgLines().back(), "x86/mm: Memory block size: 2048MB");
+  // set_memory_block_size wins.
+  EXPECT_EQ(MemoryBlockSizeBytes(
+                g, {.max_pfn = odd, .set_size = ByteSize(256 << 20)}, log),
+            ByteSize(256 << 20));
+  // Other architectures: a section, or the firmware's increment.
+  auto s390 = *model::Geometry::Named("s390x", KernelVersion::kV6_1);
+  EXPECT_EQ(MemoryBlockSizeBytes(s390, {.firmware = ByteSize(1 << 30)}, log),
+            ByteSize(1 << 30));
+  auto arm = *model::Geometry::Named("arm64-4k", KernelVersion::kV6_1);
+  EXPECT_EQ(MemoryBlockSizeBytes(arm, {}, log), ByteSize(128 << 20));
+}
+
+// p1: memory0 spans DMA and DMA32 ("none"); memory24..31 (3..4 GiB) do not
+// exist; everything online on node 0.
+TEST(MemoryBlocksTest, P1BootBlocksMatchTheRealKernel) {
+  model::EventLog log;
+  sparse::Sparse sparse(*model::Geometry::Named("x86_64", KernelVersion::kV6_1),
+                        model::KernelProfile::For(KernelVersion::kV6_1), &log);
+  FreeAreaInitConfig c;
+  c.memory = {{PfnRange(Pfn(0x1), Pfn(0x9f)), NodeId(0)},
+              {PfnRange(Pfn(0x100), Pfn(0xbffe0)), NodeId(0)},
+              {PfnRange(Pfn(0x100000), Pfn(0x140000)), NodeId(0)}};
+  c.max_zone_pfn = {Pfn(0x1000), Pfn(0x100000), Pfn(0x140000), Pfn(0), Pfn(0)};
+  sparse.SparseInit(c.memory);
+  BootZones zones = FreeAreaInit(c, sparse, log);
+  MemoryBlocks blocks;
+  ASSERT_TRUE(blocks.MemoryDevInit(sparse, ByteSize(128 << 20)).ok());
+  blocks.RegisterMemoryBlocksUnderNodeEarly(sparse, NodeId(0), Pfn(1),
+                                            Pfn(0x140000), zones.pgdat.at(0),
+                                            [](Pfn) { return NodeId(0); });
+  std::vector<uint64_t> ids;
+  for (const auto& [id, mem] : blocks.blocks()) ids.push_back(id);
+  std::vector<uint64_t> want;
+  for (uint64_t i = 0; i < 24; ++i) want.push_back(i);
+  for (uint64_t i = 32; i < 40; ++i) want.push_back(i);
+  EXPECT_EQ(ids, want);
+  const MemoryBlock& m0 = *blocks.Find(BlockId(0));
+  EXPECT_EQ(MemoryBlocks::StateShow(m0), "online");
+  EXPECT_EQ(MemoryBlocks::ValidZonesShowOnline(m0), "none");
+  EXPECT_EQ(m0.nid, NodeId(0));
+  EXPECT_EQ(MemoryBlocks::ValidZonesShowOnline(*blocks.Find(BlockId(1))),
+            "DMA32");
+  EXPECT_EQ(MemoryBlocks::ValidZonesShowOnline(*blocks.Find(BlockId(23))),
+            "DMA32");
+  EXPECT_EQ(MemoryBlocks::ValidZonesShowOnline(*blocks.Find(BlockId(32))),
+            "Normal");
+  EXPECT_EQ(blocks.PhysIndexShow(*blocks.Find(BlockId(39))), "00000027");
+  EXPECT_EQ(blocks.BlockSizeBytesShow(), "8000000");
+  EXPECT_EQ(MemoryBlocks::RemovableShow(sparse.geometry()), "1");
+}
+
+// A block shared by two nodes: the second node clears the zone, and the
+// block reports the last node.
+TEST(MemoryBlocksTest, ABlockSpanningTwoNodesHasNoZone) {
+  model::EventLog log;
+  sparse::Sparse sparse(*model::Geometry::Named("x86_64", KernelVersion::kV6_1),
+                        model::KernelProfile::For(KernelVersion::kV6_1), &log);
+  FreeAreaInitConfig c;
+  // 256 MiB blocks; node 0 ends in the middle of block 1.
+  c.memory = {{PfnRange(Pfn(0x100000), Pfn(0x118000)), NodeId(0)},
+              {PfnRange(Pfn(0x118000), Pfn(0x140000)), NodeId(1)}};
+  c.max_zone_pfn = {Pfn(0x1000), Pfn(0x100000), Pfn(0x140000), Pfn(0), Pfn(0)};
+  sparse.SparseInit(c.memory);
+  BootZones zones = FreeAreaInit(c, sparse, log);
+  MemoryBlocks blocks;
+  ASSERT_TRUE(blocks.MemoryDevInit(sparse, ByteSize(256 << 20)).ok());
+  auto nid_of = [&](Pfn pfn) {
+    return pfn < Pfn(0x118000) ? NodeId(0) : NodeId(1);
+  };
+  blocks.RegisterMemoryBlocksUnderNodeEarly(sparse, NodeId(0), Pfn(0x100000),
+                                            Pfn(0x118000), zones.pgdat.at(0),
+                                            nid_of);
+  blocks.RegisterMemoryBlocksUnderNodeEarly(sparse, NodeId(1), Pfn(0x118000),
+                                            Pfn(0x140000), zones.pgdat.at(1),
+                                            nid_of);
+  const MemoryBlock& shared = *blocks.Find(BlockId(0x11));  // sections 34, 35
+  EXPECT_EQ(shared.nid, NodeId(1));
+  EXPECT_EQ(MemoryBlocks::ValidZonesShowOnline(shared), "none");
+  EXPECT_EQ(MemoryBlocks::ValidZonesShowOnline(*blocks.Find(BlockId(0x10))),
+            "Normal");
+}
+
+TEST(MemoryBlocksTest, UnsuitableBlockSizesAreRefused) {
+  model::EventLog log;
+  sparse::Sparse sparse(*model::Geometry::Named("x86_64", KernelVersion::kV6_1),
+                        model::KernelProfile::For(KernelVersion::kV6_1), &log);
+  MemoryBlocks blocks;
+  EXPECT_EQ(blocks.MemoryDevInit(sparse, ByteSize(64 << 20)).message(),
+            "Memory block size not suitable: 0x4000000");
+  EXPECT_FALSE(blocks.MemoryDevInit(sparse, ByteSize(384 << 20)).ok());
+}
+
+}  // namespace
+}  // namespace memhp::hotplug
