@@ -1,0 +1,48 @@
+#include "hotplug/render.h"
+
+#include "model/strings.h"
+
+namespace memhp::hotplug {
+
+using model::Sprintf;
+
+std::vector<std::string> ZoneinfoLines(const Machine& m) {
+  std::vector<std::string> out;
+  for (const auto& [nid, pgdat] : m.zones().pgdat) {
+    for (const Zone& zone : pgdat.node_zones) {
+      const std::string name(ZoneName(zone.type));
+      out.push_back(Sprintf("Node %d, zone %8s", nid, name.c_str()));
+      out.push_back(
+          Sprintf("        spanned  %lu",
+                  static_cast<unsigned long>(zone.spanned_pages.value())));
+      out.push_back(
+          Sprintf("        present  %lu",
+                  static_cast<unsigned long>(zone.present_pages.value())));
+      if (zone.Populated()) {
+        out.push_back(
+            Sprintf("  start_pfn:           %lu",
+                    static_cast<unsigned long>(zone.zone_start_pfn.value())));
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> MemoryBlockLines(const Machine& m) {
+  std::vector<std::string> out;
+  const MemoryBlocks& blocks = m.blocks();
+  for (const auto& [id, mem] : blocks.blocks()) {
+    // DIVERGENCE: valid_zones of offline blocks needs zone_for_pfn_range()
+    // of the hotplug core; until then only online blocks are rendered with
+    // their zones.
+    std::string zones = MemoryBlocks::ValidZonesShowOnline(mem).value_or("?");
+    out.push_back(model::Cat(
+        "memory", id, " state=", MemoryBlocks::StateShow(mem),
+        " phys_index=", blocks.PhysIndexShow(mem), " valid_zones=", zones,
+        " removable=", MemoryBlocks::RemovableShow(m.geometry()),
+        " node=", mem.nid.value()));
+  }
+  return out;
+}
+
+}  // namespace memhp::hotplug

@@ -1,0 +1,26 @@
+// Kernel-native views of a machine: /proc/zoneinfo (the fields memhp models:
+// spanned, present, start_pfn; not managed), /sys/devices/system/memory as
+// the capture log lists it, and lsmem-style block lines.
+
+#ifndef MEMHP_HOTPLUG_RENDER_H_
+#define MEMHP_HOTPLUG_RENDER_H_
+
+#include <string>
+#include <vector>
+
+#include "hotplug/machine.h"
+
+namespace memhp::hotplug {
+
+// Kernel: mm/vmstat.c zoneinfo_show_print (v6.1): "Node %d, zone %8s",
+// "        spanned  %lu", "        present  %lu", and for populated zones
+// "  start_pfn:           %lu".
+std::vector<std::string> ZoneinfoLines(const Machine& m);
+
+// The memory section of capture-log v1: "memoryN state=S phys_index=X
+// valid_zones=Z[,Z] removable=R node=N", one line a block, ascending.
+std::vector<std::string> MemoryBlockLines(const Machine& m);
+
+}  // namespace memhp::hotplug
+
+#endif  // MEMHP_HOTPLUG_RENDER_H_
