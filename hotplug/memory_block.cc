@@ -167,6 +167,26 @@ std::optional<std::string> MemoryBlocks::ValidZonesShowOnline(
   return std::string(ZoneName(*mem.zone));
 }
 
+std::vector<std::string> MemoryBlocks::ValidZonesShow(
+    const MemoryBlock& mem, const PgData& pgdat, const model::Geometry& g,
+    bool movable_node_enabled) const {
+  if (std::optional<std::string> online = ValidZonesShowOnline(mem)) {
+    return {*online};
+  }
+  const Pfn start_pfn = g.SectionStart(mem.start_section_nr);
+  const model::NrPages nr_pages = g.PagesPerSection() * sections_per_block_;
+  const ZoneType default_zone = ZoneForPfnRange(
+      OnlineType::kOnline, pgdat, start_pfn, nr_pages, movable_node_enabled);
+  std::vector<std::string> out = {std::string(ZoneName(default_zone))};
+  // print_allowed_zone() for MMOP_ONLINE_KERNEL, then MMOP_ONLINE_MOVABLE.
+  for (OnlineType t : {OnlineType::kOnlineKernel, OnlineType::kOnlineMovable}) {
+    const ZoneType z =
+        ZoneForPfnRange(t, pgdat, start_pfn, nr_pages, movable_node_enabled);
+    if (z != default_zone) out.emplace_back(ZoneName(z));
+  }
+  return out;
+}
+
 std::string MemoryBlocks::BlockSizeBytesShow() const {
   return Sprintf("%lx", static_cast<unsigned long>(block_size_.value()));
 }

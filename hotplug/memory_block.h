@@ -22,6 +22,7 @@
 
 #include "absl/status/status.h"
 #include "hotplug/zone.h"
+#include "hotplug/zone_select.h"
 #include "model/event_log.h"
 #include "model/geometry.h"
 #include "model/types.h"
@@ -92,10 +93,18 @@ class MemoryBlocks {
   std::string PhysIndexShow(const MemoryBlock& mem) const;
   // removable: "1" with CONFIG_MEMORY_HOTREMOVE.
   static std::string RemovableShow(const model::Geometry& g);
-  // valid_zones of an online block: its zone, or "none". (Offline blocks
-  // need zone_for_pfn_range of the hotplug core.)
+  // valid_zones of an online block: its zone, or "none"; nullopt when the
+  // block is not online.
   static std::optional<std::string> ValidZonesShowOnline(
       const MemoryBlock& mem);
+  // Kernel: drivers/base/memory.c valid_zones_show (v6.1), as a list: the
+  // zone of an online block (or "none"), else the default zone for
+  // MMOP_ONLINE followed by the kernel and movable zones that differ.
+  // REQUIRES: pgdat is the block's node.
+  std::vector<std::string> ValidZonesShow(const MemoryBlock& mem,
+                                          const PgData& pgdat,
+                                          const model::Geometry& g,
+                                          bool movable_node_enabled) const;
   // block_size_bytes: "%lx".
   std::string BlockSizeBytesShow() const;
 

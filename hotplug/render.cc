@@ -32,10 +32,12 @@ std::vector<std::string> MemoryBlockLines(const Machine& m) {
   std::vector<std::string> out;
   const MemoryBlocks& blocks = m.blocks();
   for (const auto& [id, mem] : blocks.blocks()) {
-    // DIVERGENCE: valid_zones of offline blocks needs zone_for_pfn_range()
-    // of the hotplug core; until then only online blocks are rendered with
-    // their zones.
-    std::string zones = MemoryBlocks::ValidZonesShowOnline(mem).value_or("?");
+    const PgData& pgdat =
+        m.zones().pgdat.at(mem.nid.IsNoNode() ? 0 : mem.nid.value());
+    const std::string zones =
+        model::Join(blocks.ValidZonesShow(mem, pgdat, m.geometry(),
+                                          /*movable_node_enabled=*/false),
+                    ",");
     out.push_back(model::Cat(
         "memory", id, " state=", MemoryBlocks::StateShow(mem),
         " phys_index=", blocks.PhysIndexShow(mem), " valid_zones=", zones,
