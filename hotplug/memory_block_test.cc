@@ -128,3 +128,35 @@ TEST(MemoryBlocksTest, UnsuitableBlockSizesAreRefused) {
 
 }  // namespace
 }  // namespace memhp::hotplug
+
+namespace memhp::hotplug {
+namespace {
+
+// p2: a DIMM hot-added at 4 GiB stays offline; Normal is empty, so the
+// default zone is Normal and Movable is allowed too.
+TEST(ValidZonesTest, OfflineBlockListsDefaultThenOtherAllowedZones) {
+  PgData pgdat;
+  pgdat.zone(ZoneType::kDma32).zone_start_pfn = model::Pfn(0x1000);
+  pgdat.zone(ZoneType::kDma32).spanned_pages = model::NrPages(0x7efe0);
+  pgdat.zone(ZoneType::kDma32).present_pages = model::NrPages(0x7efe0);
+  auto g = *model::Geometry::Named("x86_64", model::KernelVersion::kV6_1);
+  MemoryBlock mem{.id = model::BlockId(32),
+                  .start_section_nr = model::SectionNr(32),
+                  .state = MemoryBlockState::kOffline,
+                  .nid = model::NodeId(0)};
+  MemoryBlocks blocks;
+  EXPECT_EQ(blocks.ValidZonesShow(mem, pgdat, g, false),
+            (std::vector<std::string>{"Normal", "Movable"}));
+  // With movable_node the default is Movable, and Normal is offered.
+  EXPECT_EQ(blocks.ValidZonesShow(mem, pgdat, g, true),
+            (std::vector<std::string>{"Movable", "Normal"}));
+  // A block inside DMA32: DMA32 by default, Movable allowed.
+  mem.start_section_nr = model::SectionNr(2);
+  EXPECT_EQ(blocks.ValidZonesShow(mem, pgdat, g, false),
+            (std::vector<std::string>{"DMA32", "Movable"}));
+  EXPECT_EQ(OnlineTypeFromStr("online_movable\n"), OnlineType::kOnlineMovable);
+  EXPECT_EQ(OnlineTypeFromStr("online_movable "), std::nullopt);
+}
+
+}  // namespace
+}  // namespace memhp::hotplug
