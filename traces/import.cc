@@ -54,6 +54,18 @@ absl::Status Release(const CaptureLog& log, Config& c) {
   return absl::OkStatus();
 }
 
+// 4- or 5-level paging, from e820__end_of_ram_pfn()'s "last_pfn = %#lx
+// max_arch_pfn = %#lx": MAX_ARCH_PFN is 1 << (MAX_PHYSMEM_BITS - PAGE_SHIFT),
+// 2^34 with 46 bits and 2^40 with 52 (QEMU's "-cpu max" under TCG has LA57).
+std::string X86Geometry(const CaptureSnapshot& boot) {
+  for (const KernelLine& k : boot.dmesg) {
+    if (k.text.find("max_arch_pfn = 0x10000000000") != std::string::npos) {
+      return "x86_64-la57";
+    }
+  }
+  return "x86_64";
+}
+
 // `0xSTART-0xEND` (the kernel's inclusive end) at the cursor.
 absl::StatusOr<std::pair<PhysAddr, PhysAddr>> MemRange(LineScanner& s) {
   const size_t a_at = s.pos();
@@ -316,6 +328,7 @@ absl::StatusOr<Trace> ImportCaptureLog(const CaptureLog& log) {
     return s.ErrorAt(0, "expected a boot snapshot");
   }
   if (absl::Status s = Firmware(log, *snaps[0], t.config); !s.ok()) return s;
+  t.config.geometry = {0, X86Geometry(*snaps[0])};
   absl::StatusOr<std::vector<Step>> dimms = ColdDimms(log);
   if (!dimms.ok()) return dimms.status();
   t.steps = std::move(*dimms);

@@ -71,7 +71,8 @@ bool Is(const StepKind& k) {
 TEST(ImportTest, P1HasTheFirmwareMapAndOneBootSnapshot) {
   absl::StatusOr<Trace> t = Import(ReadTestFile(CorpusLogPath("p1-boot-4g")));
   ASSERT_TRUE(t.ok()) << t.status();
-  EXPECT_EQ(t->config.geometry.text, "x86_64");
+  // max_arch_pfn = 0x10000000000: the TCG guest runs with 5-level paging.
+  EXPECT_EQ(t->config.geometry.text, "x86_64-la57");
   EXPECT_EQ(t->config.profile, model::KernelVersion::kV6_1);
   EXPECT_EQ(t->config.qemu->text, "-m 4G");
   ASSERT_EQ(t->config.e820.size(), 8u);
