@@ -10,6 +10,7 @@
 #define MEMHP_HOTPLUG_MACHINE_H_
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -23,6 +24,14 @@
 namespace memhp::hotplug {
 
 // What the architecture hands the core at boot.
+// A line of /proc/iomem as the model holds it until kernel/resource.c is
+// modelled: its nesting depth, range and name.
+struct IomemEntry {
+  int depth = 0;
+  model::PhysRange range;
+  std::string name;
+};
+
 struct BootMemory {
   // memblock.memory with nodes, ascending, adjacent same-node ranges merged.
   std::vector<sparse::MemblockRegion> memory;
@@ -48,6 +57,11 @@ class Machine {
   const sparse::Sparse& sparse() const { return *sparse_; }
   const BootZones& zones() const { return zones_; }
   const MemoryBlocks& blocks() const { return blocks_; }
+  const std::vector<IomemEntry>& iomem() const { return iomem_; }
+  void set_iomem(std::vector<IomemEntry> iomem) { iomem_ = std::move(iomem); }
+  // auto_online_blocks (memhp_default_online_type): offline unless
+  // CONFIG_MEMORY_HOTPLUG_DEFAULT_ONLINE (off in Debian's 6.1).
+  OnlineType auto_online_blocks() const { return auto_online_blocks_; }
 
  private:
   model::EventLog log_;
@@ -55,6 +69,8 @@ class Machine {
   BootZones zones_;
   MemoryBlocks blocks_;
   std::vector<sparse::MemblockRegion> memory_;
+  std::vector<IomemEntry> iomem_;
+  OnlineType auto_online_blocks_ = OnlineType::kOffline;
 };
 
 }  // namespace memhp::hotplug

@@ -1,0 +1,154 @@
+#include "hotplug/x86_boot.h"
+
+#include <algorithm>
+
+#include "model/check.h"
+#include "model/strings.h"
+
+namespace memhp::hotplug {
+
+using model::NodeId;
+using model::PfnRange;
+using model::PhysAddr;
+using model::PhysRange;
+using model::Sprintf;
+
+namespace {
+
+// The early parameters of mm/page_alloc.c and mm/memory_hotplug.c that shape
+// the zones: kernelcore=, movablecore=, movable_node. Split on spaces.
+// DIVERGENCE: quoted values (next_arg) are not needed by these options.
+void ParseZoneParams(std::string_view cmdline, const model::Geometry& g,
+                     FreeAreaInitConfig& zc, model::EventLog& log) {
+  for (std::string_view arg : model::Split(cmdline, ' ')) {
+    if (arg.empty()) continue;
+    const size_t eq = arg.find('=');
+    const std::string_view key = arg.substr(0, eq);
+    const std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : arg.substr(eq + 1);
+    if (key == "movable_node") {
+      zc.movable_node = true;
+    } else if (key == "kernelcore" || key == "movablecore") {
+      // early_param handlers: an unparsable value returns -EINVAL and the
+      // kernel prints "Malformed early option".
+      std::optional<CoreParam> p = key == "movablecore" && value == "mirror"
+                                       ? std::nullopt
+                                       : CmdlineParseCore(value, g, log);
+      if (!p) {
+        log.Printk(model::LogLevel::kWarning,
+                   model::Cat("Malformed early option '", key, "'"));
+        continue;
+      }
+      (key == "kernelcore" ? zc.kernelcore : zc.movablecore) = *p;
+    }
+  }
+}
+
+// memblock.memory with the nodes numa_init() gives it: the SRAT range
+// containing each page, or node 0 when there is no SRAT (dummy_numa_init).
+// DIVERGENCE: numa_cleanup_meminfo's merging and its messages are not
+// modelled; memory outside every SRAT range goes to node 0.
+std::vector<sparse::MemblockRegion> AssignNodes(
+    const std::vector<PhysRange>& memory, const std::vector<SratMemory>& srat,
+    const model::Geometry& g) {
+  std::vector<sparse::MemblockRegion> out;
+  auto push = [&](PhysRange r, NodeId nid) {
+    PfnRange p = g.PfnsOf(r);
+    if (p.empty()) return;
+    if (!out.empty() && out.back().nid == nid &&
+        out.back().range.end() == p.start()) {
+      out.back().range = PfnRange(out.back().range.start(), p.end());
+      return;
+    }
+    out.push_back({p, nid});
+  };
+  for (const PhysRange& m : memory) {
+    // Cut at every SRAT boundary inside the range.
+    std::vector<uint64_t> cuts = {m.start().value(), m.end().value()};
+    for (const SratMemory& s : srat) {
+      for (uint64_t c : {s.range.start().value(), s.range.end().value()}) {
+        if (m.start().value() < c && c < m.end().value()) cuts.push_back(c);
+      }
+    }
+    std::sort(cuts.begin(), cuts.end());
+    for (size_t i = 0; i + 1 < cuts.size(); ++i) {
+      PhysRange piece(PhysAddr(cuts[i]), PhysAddr(cuts[i + 1]));
+      if (piece.empty()) continue;
+      NodeId nid(0);
+      for (const SratMemory& s : srat) {
+        if (s.range.Contains(piece)) nid = s.node;
+      }
+      push(piece, nid);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<X86BootResult> BootX86(Machine& m, const X86BootInput& in) {
+  const model::Geometry& g = m.geometry();
+  MEMHP_CHECK(g.arch() == model::Arch::kX86_64) << "BootX86 on " << g.name();
+  model::EventLog& log = m.log();
+  absl::StatusOr<E820SetupResult> e820 =
+      SetupArchE820(in.firmware, in.cmdline, in.cmdline_at, &log);
+  if (!e820.ok()) return e820.status();
+  X86BootResult result{.malformed = e820->malformed, .halted = e820->halted};
+  if (e820->halted) return result;
+
+  // max_pfn; max_low_pfn becomes max_pfn on x86_64 (init_mem_mapping).
+  const model::Pfn max_pfn = E820EndOfRamPfn(e820->table, g, &log);
+  if (max_pfn > model::Pfn(uint64_t{1} << (32 - g.page_shift()))) {
+    E820EndOfLowRamPfn(e820->table, g, &log);
+  }
+  const E820Memblock memblock = E820MemblockSetup(e820->table, g);
+  if (memblock.memory.empty()) {
+    return absl::InvalidArgumentError("the memory map has no usable memory");
+  }
+
+  BootMemory boot;
+  if (in.srat.empty()) {
+    // arch/x86/mm/numa.c dummy_numa_init (v6.1).
+    log.Printk(model::LogLevel::kInfo, "No NUMA configuration found");
+    log.Printk(model::LogLevel::kInfo,
+               Sprintf("Faking a node at [mem %#018llx-%#018llx]", 0ull,
+                       static_cast<unsigned long long>(
+                           g.PfnPhys(max_pfn).value() - 1)));
+  }
+  boot.memory = AssignNodes(memblock.memory, in.srat, g);
+  for (const SratMemory& s : in.srat) {
+    if (s.hotplug) boot.zones.hotpluggable.push_back(g.PfnsOf(s.range));
+  }
+  // arch/x86/mm/init.c zone_sizes_init (v6.1): MAX_DMA_PFN (16 MiB),
+  // MAX_DMA32_PFN (4 GiB), max_low_pfn.
+  const uint64_t mp = max_pfn.value();
+  boot.zones.max_zone_pfn = {
+      model::Pfn(std::min<uint64_t>((16ull << 20) >> g.page_shift(), mp)),
+      model::Pfn(std::min<uint64_t>((4ull << 30) >> g.page_shift(), mp)),
+      max_pfn, model::Pfn(0), model::Pfn(0)};
+  for (const sparse::MemblockRegion& r : boot.memory) {
+    if (std::find(boot.zones.nodes.begin(), boot.zones.nodes.end(), r.nid) ==
+        boot.zones.nodes.end()) {
+      boot.zones.nodes.push_back(r.nid);
+    }
+  }
+  ParseZoneParams(in.cmdline, g, boot.zones, log);
+  boot.block_size.max_pfn = max_pfn;
+  boot.block_size.hypervisor = true;  // QEMU guests
+  if (absl::Status s = m.Boot(boot); !s.ok()) return s;
+
+  // e820__reserve_resources() and, late, the RAM buffers.
+  std::vector<IomemEntry> iomem;
+  for (const E820Resource& r : E820ReserveResources(e820->table)) {
+    iomem.push_back({.depth = 0, .range = r.range, .name = r.name});
+  }
+  std::sort(iomem.begin(), iomem.end(),
+            [](const IomemEntry& a, const IomemEntry& b) {
+              return a.range.start() < b.range.start();
+            });
+  m.set_iomem(std::move(iomem));
+  E820ReserveResourcesLate(e820->table, &log);
+  return result;
+}
+
+}  // namespace memhp::hotplug

@@ -1,0 +1,48 @@
+// An x86_64 boot as the hotplug core sees it (arch/x86/kernel/setup.c
+// setup_arch, v6.1): the firmware map and the command line through e820
+// (e820.h), max_pfn, memblock, the NUMA nodes (SRAT or one faked node),
+// zone_sizes_init's zone limits, kernelcore=/movablecore=/movable_node, then
+// the generic boot of Machine, and the iomem resources of the e820 table.
+
+#ifndef MEMHP_HOTPLUG_X86_BOOT_H_
+#define MEMHP_HOTPLUG_X86_BOOT_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "hotplug/e820.h"
+#include "hotplug/machine.h"
+#include "model/status.h"
+
+namespace memhp::hotplug {
+
+// A memory affinity range of the ACPI SRAT.
+struct SratMemory {
+  model::PhysRange range;
+  model::NodeId node;
+  bool hotplug = false;  // ACPI_SRAT_MEM_HOT_PLUGGABLE
+};
+
+struct X86BootInput {
+  E820Table firmware;  // as "BIOS-e820:" printed it
+  std::string cmdline;
+  model::SourceLocation cmdline_at;  // for malformed options
+  std::vector<SratMemory> srat;      // empty: "No NUMA configuration found"
+};
+
+struct X86BootResult {
+  // Options of the command line the kernel refused or only partly honoured
+  // ("file:line:col: ..."), for the trace's author; the boot goes on.
+  std::vector<absl::Status> malformed;
+  bool halted = false;  // a panic or BUG stopped the boot in setup_arch
+};
+
+// Boots `m`. REQUIRES: m's geometry is x86_64 or x86_64-la57.
+// Errors: InvalidArgument for a command line that cannot be one, or a map
+// without usable memory.
+absl::StatusOr<X86BootResult> BootX86(Machine& m, const X86BootInput& in);
+
+}  // namespace memhp::hotplug
+
+#endif  // MEMHP_HOTPLUG_X86_BOOT_H_
