@@ -1,0 +1,341 @@
+#include "traces/replay.h"
+
+#include <algorithm>
+#include <memory>
+#include <variant>
+
+#include "hotplug/e820.h"
+#include "hotplug/machine.h"
+#include "hotplug/render.h"
+#include "hotplug/x86_boot.h"
+#include "model/bug_toggle.h"
+#include "model/geometry.h"
+#include "model/strings.h"
+
+namespace memhp::traces {
+
+using model::Cat;
+
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+class Replayer {
+ public:
+  Replayer(const Trace& t, std::string_view file) : t_(t) {
+    report_.file = std::string(file);
+  }
+
+  absl::StatusOr<ReplayReport> Run();
+
+ private:
+  std::string Where(const Step& s) const {
+    return Cat(report_.file, ":", s.line);
+  }
+  void Unsupported(const Step& s, std::string reason) {
+    report_.unsupported_steps.push_back(
+        {s.line, PrintStep(s), std::move(reason)});
+    diverged_ = true;
+  }
+  // Counts one expectation: matched when `got` is empty.
+  void Check(const Step& s, const std::optional<std::string>& got) {
+    ++report_.expectations;
+    if (diverged_ || !machine_) {
+      ++report_.unsupported;
+      return;
+    }
+    if (!got) {
+      ++report_.matched;
+      return;
+    }
+    ++report_.mismatched;
+    report_.mismatches.push_back({s.line, PrintStep(s), *got});
+  }
+  void DoBoot(const Step& s);
+
+  std::optional<std::string> Zone(const ExpectZone& e) const;
+  std::optional<std::string> Block(const ExpectBlock& e) const;
+  std::optional<std::string> Iomem(const ExpectIomem& e) const;
+  std::optional<std::string> Dmesg(const ExpectDmesg& e);
+
+  const Trace& t_;
+  ReplayReport report_;
+  std::unique_ptr<hotplug::Machine> machine_;
+  bool diverged_ = false;
+  size_t dmesg_from_ = 0;  // first log line since the previous snapshot
+  size_t dmesg_pos_ = 0;   // dmesg expects match in order
+};
+
+void Replayer::DoBoot(const Step& s) {
+  if (diverged_) return;  // e.g. a cold-plugged DIMM the model cannot add
+  absl::StatusOr<model::Geometry> g =
+      model::Geometry::Named(t_.config.geometry.text, t_.config.profile);
+  if (!g.ok()) return Unsupported(s, std::string(g.status().message()));
+  std::vector<std::string> toggles;
+  for (const TextSetting& ts : t_.config.toggles) toggles.push_back(ts.text);
+  absl::StatusOr<model::KernelProfile> p =
+      model::BugToggleRegistry::Global().Apply(
+          model::KernelProfile::For(t_.config.profile), toggles);
+  if (!p.ok()) return Unsupported(s, std::string(p.status().message()));
+  if (g->arch() != model::Arch::kX86_64) {
+    return Unsupported(s, "only the x86_64 boot is modelled");
+  }
+  hotplug::X86BootInput in;
+  for (const E820Entry& e : t_.config.e820) {
+    in.firmware.entries.push_back(
+        {.addr = e.start,
+         .size = model::ByteSize(e.last.value() - e.start.value() + 1),
+         .type =
+             static_cast<hotplug::E820Type>(static_cast<uint32_t>(e.type))});
+  }
+  for (const NumaRange& n : t_.config.numa) {
+    in.srat.push_back({.range = model::PhysRange(
+                           n.start, model::PhysAddr(n.last.value() + 1)),
+                       .node = n.node,
+                       .hotplug = n.hotplug});
+  }
+  if (t_.config.cmdline) {
+    in.cmdline = t_.config.cmdline->text;
+    in.cmdline_at = {report_.file, t_.config.cmdline->line, 10};
+  }
+  auto m = std::make_unique<hotplug::Machine>(*g, *p);
+  absl::StatusOr<hotplug::X86BootResult> r = hotplug::BootX86(*m, in);
+  if (!r.ok()) return Unsupported(s, std::string(r.status().message()));
+  for (const absl::Status& bad : r->malformed) {
+    report_.notes.emplace_back(bad.message());
+  }
+  if (r->halted) return Unsupported(s, "the boot stopped in setup_arch");
+  machine_ = std::move(m);
+  dmesg_from_ = 0;
+  dmesg_pos_ = 0;
+}
+
+std::optional<std::string> Replayer::Zone(const ExpectZone& e) const {
+  auto node = machine_->zones().pgdat.find(e.node.value());
+  std::optional<hotplug::ZoneType> type = hotplug::ZoneFromName(e.zone);
+  if (node == machine_->zones().pgdat.end() || !type) {
+    return Cat("no zone ", e.zone, " on node ", e.node.value());
+  }
+  const hotplug::Zone& z = node->second.zone(*type);
+  ExpectZone got = e;
+  if (e.spanned) got.spanned = z.spanned_pages;
+  if (e.present) got.present = z.present_pages;
+  // /proc/zoneinfo prints start_pfn only for populated zones.
+  got.start_pfn =
+      z.Populated() ? std::optional(z.zone_start_pfn) : std::nullopt;
+  if (!e.start_pfn && got.start_pfn) got.start_pfn.reset();
+  if (got == e) return std::nullopt;
+  return PrintStep({0, "", got});
+}
+
+std::optional<std::string> Replayer::Block(const ExpectBlock& e) const {
+  const hotplug::MemoryBlocks& blocks = machine_->blocks();
+  const hotplug::MemoryBlock* mem = blocks.Find(e.id);
+  if (mem == nullptr) return Cat("no memory", e.id.value());
+  ExpectBlock got{.id = e.id};
+  if (e.state)
+    got.state = ParseBlockState(hotplug::MemoryBlocks::StateShow(*mem));
+  if (e.phys_index) {
+    got.phys_index = model::BlockId(mem->start_section_nr.value() /
+                                    blocks.sections_per_block());
+  }
+  if (e.valid_zones) {
+    const int nid = mem->nid.IsNoNode() ? 0 : mem->nid.value();
+    std::vector<std::string> zones = blocks.ValidZonesShow(
+        *mem, machine_->zones().pgdat.at(nid), machine_->geometry(),
+        /*movable_node_enabled=*/false);
+    if (zones == std::vector<std::string>{"none"}) zones.clear();
+    got.valid_zones = zones;
+  }
+  if (e.removable) {
+    got.removable =
+        hotplug::MemoryBlocks::RemovableShow(machine_->geometry()) == "1";
+  }
+  if (e.node) got.node = mem->nid;
+  if (got == e) return std::nullopt;
+  return PrintStep({0, "", got});
+}
+
+std::optional<std::string> Replayer::Iomem(const ExpectIomem& e) const {
+  const std::string want = RenderIomemLine(e.iomem);
+  for (const std::string& l : hotplug::IomemLines(*machine_)) {
+    if (l == want) return std::nullopt;
+  }
+  return "(no such line in the model's /proc/iomem)";
+}
+
+std::optional<std::string> Replayer::Dmesg(const ExpectDmesg& e) {
+  const std::vector<std::string> lines =
+      machine_->log().DmesgLines(dmesg_from_);
+  for (size_t i = dmesg_pos_; i < lines.size(); ++i) {
+    if (lines[i] == e.text) {
+      dmesg_pos_ = i + 1;
+      return std::nullopt;
+    }
+  }
+  for (const std::string& l : lines) {
+    if (l == e.text) return "(printed, but before the previous dmesg line)";
+  }
+  return "(not printed since the previous snapshot)";
+}
+
+absl::StatusOr<ReplayReport> Replayer::Run() {
+  for (const Step& s : t_.steps) {
+    std::visit(
+        Overloaded{
+            [&](const Boot&) { DoBoot(s); },
+            [&](const Snapshot&) {
+              if (machine_) {
+                dmesg_from_ = machine_->log().size();
+                dmesg_pos_ = 0;
+              }
+            },
+            [&](const Write&) {
+              Unsupported(s,
+                          "sysfs writes come with the hotplug core (issue 4)");
+            },
+            [&](const DimmAdd&) {
+              Unsupported(s,
+                          "DIMM hot-add comes with the hotplug core (issue 4)");
+            },
+            [&](const DimmRemove&) {
+              Unsupported(
+                  s, "DIMM hot-remove comes with the hotplug core (issue 4)");
+            },
+            [&](const Schedule&) {
+              Unsupported(s, "interleavings come with the race explorer");
+            },
+            [&](const ExpectZone& e) {
+              Check(s, machine_ && !diverged_ ? Zone(e) : std::nullopt);
+            },
+            [&](const ExpectIomem& e) {
+              Check(s, machine_ && !diverged_ ? Iomem(e) : std::nullopt);
+            },
+            [&](const ExpectBlock& e) {
+              Check(s, machine_ && !diverged_ ? Block(e) : std::nullopt);
+            },
+            [&](const ExpectBlockSize& e) {
+              std::optional<std::string> got;
+              if (machine_ && machine_->blocks().block_size() != e.size) {
+                got = PrintStep(
+                    {0, "", ExpectBlockSize{machine_->blocks().block_size()}});
+              }
+              Check(s, got);
+            },
+            [&](const ExpectAutoOnline& e) {
+              std::optional<std::string> got;
+              const std::string_view have = hotplug::OnlineTypeName(
+                  machine_ ? machine_->auto_online_blocks()
+                           : hotplug::OnlineType::kOffline);
+              if (OnlineTypeName(e.policy) != have) {
+                got = Cat("expect auto_online ", have);
+              }
+              Check(s, got);
+            },
+            [&](const ExpectDax&) {
+              // The dax bus comes with issue 5: never claimed as matched.
+              ++report_.expectations;
+              ++report_.unsupported;
+            },
+            [&](const ExpectDmesg& e) {
+              Check(s, machine_ && !diverged_ ? Dmesg(e) : std::nullopt);
+            },
+            [&](const ExpectRc&) { Check(s, std::nullopt); },
+            [&](const ExpectErrno&) { Check(s, std::nullopt); },
+        },
+        s.kind);
+  }
+  return report_;
+}
+
+std::string JsonString(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += model::Sprintf("\\u%04x", c);
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+absl::StatusOr<ReplayReport> ReplayTrace(const Trace& trace,
+                                         std::string_view file) {
+  return Replayer(trace, file).Run();
+}
+
+std::string RenderReportText(const std::vector<ReplayReport>& reports) {
+  std::string out;
+  int expectations = 0, matched = 0, mismatched = 0, unsupported = 0;
+  for (const ReplayReport& r : reports) {
+    for (const std::string& n : r.notes) out += Cat("note: ", n, "\n");
+    for (const ReplayMismatch& m : r.mismatches) {
+      out += Cat(r.file, ":", m.line, ": mismatch\n  expected: ", m.expected,
+                 "\n  got:      ", m.got, "\n");
+    }
+    for (const ReplayUnsupported& u : r.unsupported_steps) {
+      out += Cat(r.file, ":", u.line, ": unsupported: ", u.step, " (", u.reason,
+                 ")\n");
+    }
+    if (r.unsupported) {
+      out += Cat(r.file, ": ", r.unsupported,
+                 " expectations not checked after an unsupported step\n");
+    }
+    expectations += r.expectations;
+    matched += r.matched;
+    mismatched += r.mismatched;
+    unsupported += r.unsupported;
+  }
+  (void)unsupported;
+  out += Cat(expectations, " expectations, ", matched, " matched, ", mismatched,
+             " mismatched\n");
+  return out;
+}
+
+std::string RenderReportJson(const std::vector<ReplayReport>& reports) {
+  std::string out = "{\"files\":[";
+  int expectations = 0, matched = 0, mismatched = 0, unsupported = 0;
+  for (size_t i = 0; i < reports.size(); ++i) {
+    const ReplayReport& r = reports[i];
+    if (i) out += ",";
+    out += Cat("{\"file\":", JsonString(r.file),
+               ",\"expectations\":", r.expectations, ",\"matched\":", r.matched,
+               ",\"mismatched\":", r.mismatched,
+               ",\"unsupported\":", r.unsupported, ",\"mismatches\":[");
+    for (size_t j = 0; j < r.mismatches.size(); ++j) {
+      const ReplayMismatch& m = r.mismatches[j];
+      out += Cat(j ? "," : "", "{\"line\":", m.line,
+                 ",\"expected\":", JsonString(m.expected),
+                 ",\"got\":", JsonString(m.got), "}");
+    }
+    out += "],\"unsupported_steps\":[";
+    for (size_t j = 0; j < r.unsupported_steps.size(); ++j) {
+      const ReplayUnsupported& u = r.unsupported_steps[j];
+      out += Cat(j ? "," : "", "{\"line\":", u.line,
+                 ",\"step\":", JsonString(u.step),
+                 ",\"reason\":", JsonString(u.reason), "}");
+    }
+    out += "]}";
+    expectations += r.expectations;
+    matched += r.matched;
+    mismatched += r.mismatched;
+    unsupported += r.unsupported;
+  }
+  out += Cat("],\"expectations\":", expectations, ",\"matched\":", matched,
+             ",\"mismatched\":", mismatched, ",\"unsupported\":", unsupported,
+             "}\n");
+  return out;
+}
+
+}  // namespace memhp::traces
