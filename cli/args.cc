@@ -76,11 +76,33 @@ absl::Status ParseShowFlags(const std::vector<std::string>& args, size_t i,
   return absl::OkStatus();
 }
 
+// Parses the arguments of `replay` from args[1..].
+absl::Status ParseReplayArgs(const std::vector<std::string>& args,
+                             ReplayOptions& o) {
+  bool only_files = false;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (!only_files && a == "--") {
+      only_files = true;
+    } else if (!only_files && a == "--json") {
+      if (o.json) return Bad("flag '--json' given twice");
+      o.json = true;
+    } else if (!only_files && a.rfind("-", 0) == 0 && a != "-") {
+      return Bad(Cat("unknown flag '", a, "' for 'memhp replay'"));
+    } else {
+      o.files.push_back(a);
+    }
+  }
+  if (o.files.empty()) return Bad("'memhp replay' needs at least one FILE");
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string Usage() {
   return "usage: memhp [show] [--geometry NAME] [--profile VERSION] "
          "[--toggle NAME]... [--layout FILE]\n"
+         "       memhp replay [--json] FILE...\n"
          "       memhp help\n"
          "\n"
          "memhp is an executable model of the Linux memory-hotplug core.\n"
@@ -90,6 +112,14 @@ std::string Usage() {
          "        pfn_in_present_section() and pfn_to_online_page() answer at\n"
          "        the interesting pfns, and the kernel log. It is the default\n"
          "        command.\n"
+         "\n"
+         "replay  replay traces (traces/FORMAT.md) or capture logs "
+         "(capture-log\n"
+         "        v1) on the model and check every expectation; print each\n"
+         "        mismatch (expected, got, where) and a closing line\n"
+         "        \"N expectations, N matched, N mismatched\". --json prints\n"
+         "        the report as JSON. Exit status 0 only when all match, 1\n"
+         "        otherwise.\n"
          "\n"
          "flags of show (also as --flag=VALUE):\n"
          "  --geometry NAME   " +
@@ -121,12 +151,17 @@ absl::StatusOr<Invocation> ParseArgs(const std::vector<std::string>& args) {
     inv.verb = Verb::kHelp;
     return inv;
   }
+  if (args[0] == "replay") {
+    inv.verb = Verb::kReplay;
+    if (absl::Status s = ParseReplayArgs(args, inv.replay); !s.ok()) return s;
+    return inv;
+  }
   size_t first_flag = 0;
   if (args[0] == "show") {
     first_flag = 1;
   } else if (args[0].rfind("-", 0) != 0) {
-    return Bad(
-        Cat("unknown command '", args[0], "'; expected 'show' or 'help'"));
+    return Bad(Cat("unknown command '", args[0],
+                   "'; expected 'show', 'replay' or 'help'"));
   }
   inv.verb = Verb::kShow;
   if (absl::Status s = ParseShowFlags(args, first_flag, inv.show); !s.ok()) {
@@ -162,7 +197,7 @@ absl::StatusOr<std::string> ReadTextFile(const std::string& path,
                                          std::string_view shown_as) {
   auto fail = [&](int err) {
     const std::string msg =
-        Cat("cannot read layout file '", shown_as, "': ", std::strerror(err));
+        Cat("cannot read file '", shown_as, "': ", std::strerror(err));
     switch (err) {
       case ENOENT:
         return absl::NotFoundError(msg);

@@ -8,6 +8,9 @@
 //                              --toggle NAME (repeatable), --layout FILE;
 //                              each also as --flag=VALUE
 //   memhp [flags]              the same as `memhp show [flags]`
+//   memhp replay [--json] FILE...
+//                              replay traces or capture logs and check
+//                              every expectation
 //   memhp help | --help | -h   usage
 
 #ifndef MEMHP_CLI_ARGS_H_
@@ -24,7 +27,7 @@
 
 namespace memhp::cli {
 
-enum class Verb { kHelp, kShow };
+enum class Verb { kHelp, kShow, kReplay };
 
 struct ShowOptions {
   std::string geometry = "x86_64";
@@ -34,9 +37,16 @@ struct ShowOptions {
   bool operator==(const ShowOptions&) const = default;
 };
 
+struct ReplayOptions {
+  std::vector<std::string> files;  // at least one, as given
+  bool json = false;
+  bool operator==(const ReplayOptions&) const = default;
+};
+
 struct Invocation {
   Verb verb = Verb::kShow;
   ShowOptions show;
+  ReplayOptions replay;
   bool operator==(const Invocation&) const = default;
 };
 
@@ -67,8 +77,8 @@ std::string ResolvePath(std::string_view path,
                         std::optional<std::string_view> working_dir);
 
 // The contents of the file at `path`; `shown_as` names it in errors.
-// Errors: NotFound / PermissionDenied / InvalidArgument "cannot read layout
-// file 'SHOWN_AS': <strerror>".
+// Errors: NotFound / PermissionDenied / InvalidArgument "cannot read file
+// 'SHOWN_AS': <strerror>".
 absl::StatusOr<std::string> ReadTextFile(const std::string& path,
                                          std::string_view shown_as);
 

@@ -67,12 +67,13 @@ TEST(ParseArgsTest, FlagsWithoutAVerbMeanShow) {
 }
 
 TEST(ParseArgsTest, RejectsUnknownCommands) {
-  EXPECT_EQ(ErrorOf({"invariants"}),
-            "unknown command 'invariants'; expected 'show' or 'help'; see "
-            "'memhp --help'");
   EXPECT_EQ(
-      ErrorOf({""}),
-      "unknown command ''; expected 'show' or 'help'; see 'memhp --help'");
+      ErrorOf({"invariants"}),
+      "unknown command 'invariants'; expected 'show', 'replay' or 'help'; see "
+      "'memhp --help'");
+  EXPECT_EQ(ErrorOf({""}),
+            "unknown command ''; expected 'show', 'replay' or 'help'; see "
+            "'memhp --help'");
 }
 
 TEST(ParseArgsTest, RejectsUnknownFlags) {
@@ -204,7 +205,7 @@ TEST(ReadTextFileTest, RejectsAMissingFile) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(r.status().message(),
-            "cannot read layout file 'does-not-exist.txt': No such file or "
+            "cannot read file 'does-not-exist.txt': No such file or "
             "directory");
 }
 
@@ -212,8 +213,34 @@ TEST(ReadTextFileTest, RejectsADirectory) {
   absl::StatusOr<std::string> r = ReadTextFile(TempDir(), "dir");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(r.status().message(),
-            "cannot read layout file 'dir': Is a directory");
+  EXPECT_EQ(r.status().message(), "cannot read file 'dir': Is a directory");
+}
+
+}  // namespace
+}  // namespace memhp::cli
+
+namespace memhp::cli {
+namespace {
+
+TEST(ParseArgsReplayTest, FilesAndJson) {
+  absl::StatusOr<Invocation> inv =
+      ParseArgs({"replay", "--json", "a.trace", "b.log"});
+  ASSERT_TRUE(inv.ok()) << inv.status();
+  EXPECT_EQ(inv->verb, Verb::kReplay);
+  EXPECT_EQ(inv->replay.files, (std::vector<std::string>{"a.trace", "b.log"}));
+  EXPECT_TRUE(inv->replay.json);
+  inv = ParseArgs({"replay", "--", "--odd-name"});
+  ASSERT_TRUE(inv.ok());
+  EXPECT_EQ(inv->replay.files, (std::vector<std::string>{"--odd-name"}));
+}
+
+TEST(ParseArgsReplayTest, BadArgumentsAreNamed) {
+  EXPECT_EQ(ParseArgs({"replay"}).status().message(),
+            "'memhp replay' needs at least one FILE; see 'memhp --help'");
+  EXPECT_EQ(ParseArgs({"replay", "--jsn", "x"}).status().message(),
+            "unknown flag '--jsn' for 'memhp replay'; see 'memhp --help'");
+  EXPECT_EQ(ParseArgs({"replay", "--json", "--json", "x"}).status().message(),
+            "flag '--json' given twice; see 'memhp --help'");
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "sparse/describe.h"
 #include "sparse/layout.h"
 #include "sparse/sparse.h"
+#include "traces/replay.h"
 
 namespace memhp::cli {
 namespace {
@@ -80,6 +81,30 @@ absl::Status RunShow(const ShowOptions& o) {
   return absl::OkStatus();
 }
 
+// memhp replay: exit 0 only when every expectation of every file matched.
+absl::StatusOr<int> RunReplay(const ReplayOptions& o) {
+  const char* bwd = std::getenv("BUILD_WORKING_DIRECTORY");
+  std::vector<traces::ReplayReport> reports;
+  for (const std::string& f : o.files) {
+    const std::string path = ResolvePath(
+        f, bwd ? std::optional<std::string_view>(bwd) : std::nullopt);
+    absl::StatusOr<std::string> text = ReadTextFile(path, f);
+    if (!text.ok()) return text.status();
+    absl::StatusOr<traces::Trace> trace =
+        traces::LoadTraceOrCaptureLog(*text, f);
+    if (!trace.ok()) return trace.status();
+    absl::StatusOr<traces::ReplayReport> r = traces::ReplayTrace(*trace, f);
+    if (!r.ok()) return r.status();
+    reports.push_back(*std::move(r));
+  }
+  Print(o.json ? traces::RenderReportJson(reports)
+               : traces::RenderReportText(reports));
+  for (const traces::ReplayReport& r : reports) {
+    if (!r.AllMatched()) return 1;
+  }
+  return 0;
+}
+
 int Main(int argc, char** argv) {
   std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
   absl::StatusOr<Invocation> inv = ParseArgs(args);
@@ -92,6 +117,15 @@ int Main(int argc, char** argv) {
       case Verb::kShow:
         status = RunShow(inv->show);
         break;
+      case Verb::kReplay: {
+        absl::StatusOr<int> rc = RunReplay(inv->replay);
+        if (rc.ok()) {
+          std::fflush(stdout);
+          return *rc;
+        }
+        status = rc.status();
+        break;
+      }
     }
   }
   if (status.ok()) {

@@ -86,7 +86,7 @@ expect_contains "$out" "PRESENT|HAS_MEM_MAP|ONLINE|EARLY" "relative good layout"
 
 run --layout "$tmp/missing.txt"
 expect_rc 2 "missing layout"
-expect_contains "$err" "cannot read layout file '$tmp/missing.txt': No such file or directory" \
+expect_contains "$err" "cannot read file '$tmp/missing.txt': No such file or directory" \
   "missing layout"
 
 run --layout "$tmp"
@@ -98,6 +98,30 @@ run --geometry arm64-64k
 expect_rc 2 "default layout on 64K pages"
 expect_contains "$err" "cli/default-layout.txt:5:18: expected a page-aligned start address" \
   "default layout on 64K pages"
+
+# replay: the imported p1 boot matches; a wrong expectation exits 1 with the
+# mismatch; a malformed trace exits 2 naming file:line:col.
+p1_trace=$(find -L . -path '*traces/corpus/p1-boot-4g.trace' | head -n 1)
+run replay "$p1_trace"
+expect_rc 0 "replay p1"
+expect_contains "$out" "74 expectations, 74 matched, 0 mismatched" "replay p1"
+
+sed 's/spanned=4095/spanned=4096/' "$p1_trace" >"$tmp/wrong.trace"
+run replay "$tmp/wrong.trace"
+expect_rc 1 "replay wrong"
+expect_contains "$out" "wrong.trace:17: mismatch" "replay wrong"
+expect_contains "$out" "74 expectations, 73 matched, 1 mismatched" "replay wrong"
+run replay --json "$tmp/wrong.trace"
+expect_rc 1 "replay wrong json"
+expect_contains "$out" '"mismatched":1' "replay wrong json"
+
+printf 'memhp-trace v1\ngeometry x86_64\nprofile v9.9\n' >"$tmp/bad.trace"
+run replay "$tmp/bad.trace"
+expect_rc 2 "replay malformed"
+expect_contains "$err" "bad.trace:3:" "replay malformed"
+
+run replay
+expect_rc 2 "replay without files"
 
 if [[ $failures -ne 0 ]]; then
   echo "$failures check(s) failed" >&2

@@ -11,6 +11,8 @@
 #include "model/bug_toggle.h"
 #include "model/geometry.h"
 #include "model/strings.h"
+#include "traces/capture_log.h"
+#include "traces/import.h"
 
 namespace memhp::traces {
 
@@ -269,6 +271,21 @@ std::string JsonString(std::string_view s) {
 }
 
 }  // namespace
+
+absl::StatusOr<Trace> LoadTraceOrCaptureLog(std::string_view text,
+                                            std::string_view file) {
+  bool capture = false;
+  for (std::string_view line : model::Split(text, '\n')) {
+    if (line == "=== memhp-capture v1" || line == "=== memhp-capture v1\r") {
+      capture = true;
+      break;
+    }
+  }
+  if (!capture) return ParseTrace(text, file);
+  absl::StatusOr<CaptureLog> log = ReadCaptureLog(text, file);
+  if (!log.ok()) return log.status();
+  return ImportCaptureLog(*log);
+}
 
 absl::StatusOr<ReplayReport> ReplayTrace(const Trace& trace,
                                          std::string_view file) {

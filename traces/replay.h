@@ -47,6 +47,13 @@ struct ReplayReport {
   }
 };
 
+// A trace from either form a user gives `memhp replay`: capture-log v1
+// (recognised by its "=== memhp-capture v1" line, imported as
+// traces/import.h does) or trace format v1.
+// Errors: InvalidArgument "file:line:col: ..." for malformed input.
+absl::StatusOr<Trace> LoadTraceOrCaptureLog(std::string_view text,
+                                            std::string_view file);
+
 // Replays `trace`; `file` names it in the report.
 // Errors: InvalidArgument for a configuration the model cannot set up (an
 // unknown geometry for the profile, a toggle that does not apply).
