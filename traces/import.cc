@@ -262,47 +262,51 @@ absl::StatusOr<ExpectDax> Dax(const CaptureLog& log, const DaxRecord& d) {
 
 absl::Status SnapshotExpects(const CaptureLog& log, const CaptureSnapshot& snap,
                              std::vector<Step>& out) {
-  auto add = [&](StepKind k) { out.push_back({0, "", std::move(k)}); };
+  // Each expect carries the capture-log line it stands for, so a replay of
+  // the log points at the kernel's own output.
+  auto add = [&](int line, StepKind k) {
+    out.push_back({line, "", std::move(k)});
+  };
   for (const ZoneinfoRecord& z : snap.zones) {
-    add(ExpectZone{z.node, z.zone, z.spanned, z.present, z.start_pfn});
+    add(z.line, ExpectZone{z.node, z.zone, z.spanned, z.present, z.start_pfn});
   }
   for (const IomemRecord& i : snap.iomem) {
-    if (IsClaimedIomemName(i.iomem.name)) add(ExpectIomem{i.iomem});
+    if (IsClaimedIomemName(i.iomem.name)) add(i.line, ExpectIomem{i.iomem});
   }
-  add(ExpectBlockSize{snap.memory.block_size});
-  add(ExpectAutoOnline{snap.memory.auto_online});
+  add(snap.memory.line, ExpectBlockSize{snap.memory.block_size});
+  add(snap.memory.line, ExpectAutoOnline{snap.memory.auto_online});
   for (const MemoryBlockRecord& b : snap.memory.blocks) {
-    add(ExpectBlock{b.id, b.state, b.phys_index, b.valid_zones, b.removable,
-                    b.node});
+    add(b.line, ExpectBlock{b.id, b.state, b.phys_index, b.valid_zones,
+                            b.removable, b.node});
   }
   for (const DaxRecord& d : snap.dax) {
     absl::StatusOr<ExpectDax> e = Dax(log, d);
     if (!e.ok()) return e.status();
-    add(std::move(*e));
+    add(d.line, std::move(*e));
   }
   std::vector<std::string_view> texts;
   for (const KernelLine& k : snap.dmesg) texts.push_back(k.text);
   const std::vector<bool> claimed = ClaimedDmesgLines(texts);
   for (size_t i = 0; i < texts.size(); ++i) {
-    if (claimed[i]) add(ExpectDmesg{std::string(texts[i])});
+    if (claimed[i]) add(snap.dmesg[i].line, ExpectDmesg{std::string(texts[i])});
   }
   return absl::OkStatus();
 }
 
 absl::Status StepExpects(const CaptureLog& log, const CaptureStep& step,
                          std::vector<Step>& out) {
-  out.push_back({0, "", Write{step.path, step.value}});
+  out.push_back({step.line, "", Write{step.path, step.value}});
   LineScanner s(log.file, step.line, "", step.error_column - 1);
   if (step.rc == 0) {
     if (!step.error.empty()) {
       return s.ErrorAt(
           0, Cat("expected no error text after rc=0, got '", step.error, "'"));
     }
-    out.push_back({0, "", ExpectRc{0}});
+    out.push_back({step.line, "", ExpectRc{0}});
     return absl::OkStatus();
   }
   if (step.error.empty()) {
-    out.push_back({0, "", ExpectRc{1}});
+    out.push_back({step.line, "", ExpectRc{1}});
     return absl::OkStatus();
   }
   std::optional<model::Errno> e = ErrnoFromText(step.error);
@@ -311,7 +315,7 @@ absl::Status StepExpects(const CaptureLog& log, const CaptureStep& step,
                             "message such as 'Device or resource busy', got '",
                             step.error, "'"));
   }
-  out.push_back({0, "", ExpectErrno{*e, step.error}});
+  out.push_back({step.line, "", ExpectErrno{*e, step.error}});
   return absl::OkStatus();
 }
 
@@ -336,7 +340,7 @@ absl::StatusOr<Trace> ImportCaptureLog(const CaptureLog& log) {
   bool first = true;
   for (const CaptureEntry& e : log.entries) {
     if (const auto* snap = std::get_if<CaptureSnapshot>(&e)) {
-      if (!first) t.steps.push_back({0, "", Snapshot{snap->label}});
+      if (!first) t.steps.push_back({snap->line, "", Snapshot{snap->label}});
       first = false;
       if (absl::Status s = SnapshotExpects(log, *snap, t.steps); !s.ok()) {
         return s;
