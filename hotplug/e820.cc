@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "model/check.h"
+#include "model/cmdline.h"
 #include "model/strings.h"
 
 namespace memhp::hotplug {
@@ -41,87 +42,27 @@ bool KernelIsSpace(char c) {
   return (u >= 9 && u <= 13) || u == ' ' || u == 0xa0;
 }
 
-bool KernelIsXdigit(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-         (c >= 'A' && c <= 'F');
-}
-
 char* SkipSpaces(char* s) {
   while (KernelIsSpace(*s)) ++s;
   return s;
 }
 
-// simple_strtoull(cp, &endp, 0). The kernel wraps on overflow and says
+// simple_strtoull(cp, &endp, 0) and memparse(ptr, &retptr) over the
+// NUL-terminated buffer the early parameters are parsed in place in
+// (model/cmdline.h has the parsers). The kernel wraps on overflow and says
 // nothing; the model also reports it in *overflow.
 uint64_t SimpleStrtoull(char* cp, char** endp, bool* overflow) {
-  unsigned base = 10;
-  // _parse_integer_fixup_radix()
-  if (cp[0] == '0') {
-    base = ((cp[1] | 0x20) == 'x' && KernelIsXdigit(cp[2])) ? 16 : 8;
-  }
-  if (base == 16) cp += 2;
-  // _parse_integer_limit()
-  uint64_t res = 0;
-  for (;; ++cp) {
-    const unsigned c = static_cast<unsigned char>(*cp);
-    const unsigned lc = c | 0x20;
-    unsigned val;
-    if (c >= '0' && c <= '9') {
-      val = c - '0';
-    } else if (lc >= 'a' && lc <= 'f') {
-      val = lc - 'a' + 10;
-    } else {
-      break;
-    }
-    if (val >= base) break;
-    if (res > (kU64Max - val) / base) *overflow = true;
-    res = res * base + val;
-  }
-  *endp = cp;
-  return res;
+  const model::ParsedNumber n = model::SimpleStrtoull(cp);
+  *overflow |= n.overflow;
+  *endp = cp + n.consumed;
+  return n.value;
 }
 
-// memparse(ptr, &retptr). The suffix applies even when no digit came before
-// it ("K" is 0 and consumes the 'K').
 uint64_t Memparse(char* ptr, char** retptr, bool* overflow) {
-  char* endptr;
-  uint64_t ret = SimpleStrtoull(ptr, &endptr, overflow);
-  int shift = 0;
-  switch (*endptr) {
-    case 'E':
-    case 'e':
-      shift = 60;
-      break;
-    case 'P':
-    case 'p':
-      shift = 50;
-      break;
-    case 'T':
-    case 't':
-      shift = 40;
-      break;
-    case 'G':
-    case 'g':
-      shift = 30;
-      break;
-    case 'M':
-    case 'm':
-      shift = 20;
-      break;
-    case 'K':
-    case 'k':
-      shift = 10;
-      break;
-    default:
-      break;
-  }
-  if (shift != 0) {
-    if ((ret >> (64 - shift)) != 0) *overflow = true;
-    ret <<= shift;
-    ++endptr;
-  }
-  *retptr = endptr;
-  return ret;
+  const model::ParsedNumber n = model::Memparse(ptr);
+  *overflow |= n.overflow;
+  *retptr = ptr + n.consumed;
+  return n.value;
 }
 
 // next_arg() (lib/cmdline.c): splits off one "param[=val]", honouring

@@ -38,8 +38,10 @@ ParsedNumber SimpleStrtoull(std::string_view s) {
 }
 
 ParsedNumber Memparse(std::string_view s) {
+  // The suffix applies even when no digit came before it: "K" is 0 and
+  // consumes the 'K', as the kernel's memparse does.
   ParsedNumber out = SimpleStrtoull(s);
-  if (out.consumed == 0 || out.consumed >= s.size()) return out;
+  if (out.consumed >= s.size()) return out;
   int shift = 0;
   switch (s[out.consumed]) {
     case 'E':

@@ -21,7 +21,8 @@ struct ParsedNumber {
 ParsedNumber SimpleStrtoull(std::string_view s);
 
 // memparse(s, &end): a number, then an optional K, M, G, T, P or E (either
-// case) multiplying by 2^10 .. 2^60.
+// case) multiplying by 2^10 .. 2^60; the suffix is taken even without
+// digits before it ("G" is 0, consumed 1), as the kernel does.
 ParsedNumber Memparse(std::string_view s);
 
 }  // namespace memhp::model

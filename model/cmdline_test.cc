@@ -15,6 +15,10 @@ TEST(MemparseTest, SuffixesMultiplyByPowersOf1024) {
   // The suffix is not consumed when it is not one of KMGTPE.
   EXPECT_EQ(Memparse("1G%0x10").consumed, 2u);
   EXPECT_EQ(Memparse("7x").consumed, 1u);
+  // No digits: 0, and the suffix is still consumed.
+  EXPECT_EQ(Memparse("G@4G").value, 0u);
+  EXPECT_EQ(Memparse("G@4G").consumed, 1u);
+  EXPECT_EQ(Memparse("@4G").consumed, 0u);
 }
 
 TEST(MemparseTest, BaseZeroFollowsTheKernelsRadixRules) {
