@@ -73,28 +73,6 @@ std::optional<OnlineType> ParseOnlineType(std::string_view s) {
   return std::nullopt;
 }
 
-std::string E820TypeName(E820Type t) {
-  switch (t) {
-    case E820Type::kRam:
-    case E820Type::kReservedKern:
-      return "usable";
-    case E820Type::kReserved:
-      return "reserved";
-    case E820Type::kSoftReserved:
-      return "soft reserved";
-    case E820Type::kAcpi:
-      return "ACPI data";
-    case E820Type::kNvs:
-      return "ACPI NVS";
-    case E820Type::kUnusable:
-      return "unusable";
-    case E820Type::kPmem:
-    case E820Type::kPram:
-      return Cat("persistent (type ", static_cast<uint32_t>(t), ")");
-  }
-  return Cat("type ", static_cast<uint32_t>(t));
-}
-
 std::optional<E820Type> ParseE820Type(std::string_view s) {
   static constexpr std::array kNamed = {
       E820Type::kRam,  E820Type::kReserved, E820Type::kSoftReserved,

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "hotplug/e820.h"
 #include "model/types.h"
 #include "traces/text.h"
 
@@ -36,23 +37,12 @@ std::string_view OnlineTypeName(OnlineType t);  // "online_movable"
 std::optional<OnlineType> ParseOnlineType(std::string_view s);
 std::vector<OnlineType> AllOnlineTypes();
 
-// enum e820_type (arch/x86/include/asm/e820/types.h). Other values are
-// possible (firmware may report any type) and print as "type N".
-enum class E820Type : uint32_t {
-  kRam = 1,
-  kReserved = 2,
-  kAcpi = 3,
-  kNvs = 4,
-  kUnusable = 5,
-  kPmem = 7,
-  kPram = 12,
-  kSoftReserved = 0xefffffff,
-  kReservedKern = 128,
-};
-// e820_print_type() (arch/x86/kernel/e820.c, v6.1): "usable", "reserved",
-// "soft reserved", "ACPI data", "ACPI NVS", "unusable", "persistent (type 7)",
-// "persistent (type 12)", else "type N". kReservedKern prints "usable".
-std::string E820TypeName(E820Type t);
+// The firmware map's types and their printed names are hotplug's
+// (hotplug/e820.h): e820_type and e820_print_type().
+using E820Type = hotplug::E820Type;
+inline std::string E820TypeName(E820Type t) {
+  return hotplug::E820PrintType(t);
+}
 // The inverse, for the names a firmware table can carry: "usable" is kRam;
 // "type N" only for an N that has no name of its own.
 std::optional<E820Type> ParseE820Type(std::string_view s);

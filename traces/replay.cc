@@ -92,8 +92,7 @@ void Replayer::DoBoot(const Step& s) {
     in.firmware.entries.push_back(
         {.addr = e.start,
          .size = model::ByteSize(e.last.value() - e.start.value() + 1),
-         .type =
-             static_cast<hotplug::E820Type>(static_cast<uint32_t>(e.type))});
+         .type = e.type});
   }
   for (const NumaRange& n : t_.config.numa) {
     in.srat.push_back({.range = model::PhysRange(
