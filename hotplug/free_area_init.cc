@@ -74,6 +74,7 @@ class FreeAreaInitRun {
   int movable_zone_ = 0;
   std::map<int, uint64_t> zone_movable_pfn_;
   std::map<int, PgData> pgdat_;
+  bool halted_ = false;
 };
 
 void FreeAreaInitRun::GetPfnRangeForNid(int nid, uint64_t* start,
@@ -94,7 +95,15 @@ void FreeAreaInitRun::FindUsableZoneForMovable() {
     if (zone_index == kMovable) continue;
     if (highest_[zone_index] > lowest_[zone_index]) break;
   }
-  MEMHP_CHECK(zone_index >= 0) << "no usable zone for ZONE_MOVABLE";
+  if (zone_index < 0) {
+    // VM_BUG_ON(zone_index == -1). DIVERGENCE: without CONFIG_DEBUG_VM
+    // (Debian) the kernel goes on with movable_zone = -1 and indexes out of
+    // bounds; the model stops the boot here.
+    log_.Bug({"mm/page_alloc.c", "find_usable_zone_for_movable"},
+             {"VM_BUG_ON(zone_index == -1)"});
+    halted_ = true;
+    zone_index = 0;
+  }
   movable_zone_ = zone_index;
 }
 
@@ -422,6 +431,11 @@ BootZones FreeAreaInitRun::Run() {
     start_pfn = end_pfn;
   }
   FindZoneMovablePfnsForNodes();
+  if (halted_) {
+    BootZones out;
+    out.halted = true;
+    return out;
+  }
 
   log_.Printk(model::LogLevel::kInfo, "Zone ranges:");
   for (int i = 0; i < kMaxNrZones; ++i) {

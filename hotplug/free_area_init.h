@@ -58,6 +58,9 @@ struct BootZones {
   ZoneType movable_zone = ZoneType::kNormal;
   std::map<int, model::Pfn> zone_movable_pfn;  // nid -> start, 0 = none
   std::map<int, PgData> pgdat;                 // nid -> node
+  // No zone can hold ZONE_MOVABLE (all arch zones empty below the memory):
+  // the kernel BUGs and nothing else was set up.
+  bool halted = false;
 };
 
 // Kernel: mm/page_alloc.c free_area_init (v6.1), with

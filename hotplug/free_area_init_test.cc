@@ -329,3 +329,21 @@ RC_GTEST_PROP(FreeAreaInitProp, SpansPresentPagesAndHolesEqualANaivePerPfnCount,
 
 }  // namespace
 }  // namespace memhp::hotplug
+
+namespace memhp::hotplug {
+namespace {
+
+// Memory above every zone limit (the architecture's zones end below it):
+// no zone can hold ZONE_MOVABLE and the kernel's VM_BUG_ON stops the boot.
+TEST(FreeAreaInitTest, MemoryAboveEveryZoneLimitStopsTheBoot) {
+  FreeAreaInitConfig c;
+  c.memory = {Region(0x200000, 0x210000)};
+  c.max_zone_pfn = {Pfn(0x1000), Pfn(0x100000), Pfn(0x100000), Pfn(0), Pfn(0)};
+  auto b = Boot(c);
+  EXPECT_TRUE(b->zones.halted);
+  EXPECT_TRUE(b->log.HasBug());
+  EXPECT_TRUE(b->zones.pgdat.empty());
+}
+
+}  // namespace
+}  // namespace memhp::hotplug

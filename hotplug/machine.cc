@@ -22,6 +22,11 @@ absl::Status Machine::Boot(const BootMemory& boot) {
   FreeAreaInitConfig zc = boot.zones;
   zc.memory = memory_;
   zones_ = FreeAreaInit(zc, *sparse_, log_);
+  if (zones_.halted) {
+    return absl::FailedPreconditionError(
+        "the boot stopped in free_area_init: no zone below the memory can "
+        "hold ZONE_MOVABLE");
+  }
   // driver_init() -> memory_dev_init().
   const model::ByteSize bz =
       MemoryBlockSizeBytes(geometry(), boot.block_size, log_);
