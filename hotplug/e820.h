@@ -38,6 +38,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "hotplug/resource.h"
 #include "model/event_log.h"
 #include "model/geometry.h"
 #include "model/range.h"
@@ -77,17 +78,7 @@ std::string E820PrintType(E820Type type);
 // e820_type_to_string(): the /proc/iomem name.
 std::string_view E820TypeToString(E820Type type);
 
-// enum IORES_DESC_* (include/linux/ioport.h), the values e820 uses.
-enum class IoresDesc : int {
-  kNone = 0,
-  kAcpiTables = 2,
-  kAcpiNvStorage = 3,
-  kPersistentMemory = 4,
-  kPersistentMemoryLegacy = 5,
-  kReserved = 7,
-  kSoftReserved = 8,
-};
-// e820_type_to_iores_desc().
+// e820_type_to_iores_desc() (IoresDesc: hotplug/resource.h).
 IoresDesc E820TypeToIoresDesc(E820Type type);
 
 // struct e820_entry: [addr, addr + size). The kernel computes with u64 and
