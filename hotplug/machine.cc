@@ -9,7 +9,16 @@ using model::Pfn;
 
 Machine::Machine(model::Geometry geometry, model::KernelProfile profile)
     : sparse_(std::make_unique<sparse::Sparse>(std::move(geometry), profile,
-                                               &log_)) {}
+                                               &log_)),
+      // iomem_resource ends at the architecture's physical address limit;
+      // x86 narrows it to the CPU's x86_phys_bits in setup_arch().
+      iomem_(std::make_unique<ResourceTree>(
+          model::PhysAddr(
+              sparse_->geometry().max_physmem_bits() >= 64
+                  ? UINT64_MAX
+                  : (uint64_t{1} << sparse_->geometry().max_physmem_bits()) -
+                        1),
+          &log_)) {}
 
 absl::Status Machine::Boot(const BootMemory& boot) {
   if (boot.memory.empty()) {

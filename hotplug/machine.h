@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "hotplug/free_area_init.h"
 #include "hotplug/memory_block.h"
+#include "hotplug/resource.h"
 #include "model/event_log.h"
 #include "model/geometry.h"
 #include "model/profile.h"
@@ -24,14 +25,6 @@
 namespace memhp::hotplug {
 
 // What the architecture hands the core at boot.
-// A line of /proc/iomem as the model holds it until kernel/resource.c is
-// modelled: its nesting depth, range and name.
-struct IomemEntry {
-  int depth = 0;
-  model::PhysRange range;
-  std::string name;
-};
-
 struct BootMemory {
   // memblock.memory with nodes, ascending, adjacent same-node ranges merged.
   std::vector<sparse::MemblockRegion> memory;
@@ -57,8 +50,9 @@ class Machine {
   const sparse::Sparse& sparse() const { return *sparse_; }
   const BootZones& zones() const { return zones_; }
   const MemoryBlocks& blocks() const { return blocks_; }
-  const std::vector<IomemEntry>& iomem() const { return iomem_; }
-  void set_iomem(std::vector<IomemEntry> iomem) { iomem_ = std::move(iomem); }
+  // iomem_resource: the tree of /proc/iomem.
+  ResourceTree& iomem() { return *iomem_; }
+  const ResourceTree& iomem() const { return *iomem_; }
   // auto_online_blocks (memhp_default_online_type): offline unless
   // CONFIG_MEMORY_HOTPLUG_DEFAULT_ONLINE (off in Debian's 6.1).
   OnlineType auto_online_blocks() const { return auto_online_blocks_; }
@@ -69,7 +63,7 @@ class Machine {
   BootZones zones_;
   MemoryBlocks blocks_;
   std::vector<sparse::MemblockRegion> memory_;
-  std::vector<IomemEntry> iomem_;
+  std::unique_ptr<ResourceTree> iomem_;
   OnlineType auto_online_blocks_ = OnlineType::kOffline;
 };
 

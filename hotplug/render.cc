@@ -48,15 +48,7 @@ std::vector<std::string> MemoryBlockLines(const Machine& m) {
 }
 
 std::vector<std::string> IomemLines(const Machine& m) {
-  std::vector<std::string> out;
-  for (const IomemEntry& e : m.iomem()) {
-    out.push_back(
-        Sprintf("%*s%0*llx-%0*llx : %s", e.depth * 2, "", 8,
-                static_cast<unsigned long long>(e.range.start().value()), 8,
-                static_cast<unsigned long long>(e.range.end().value() - 1),
-                e.name.c_str()));
-  }
-  return out;
+  return m.iomem().IomemLines();
 }
 
 }  // namespace memhp::hotplug

@@ -21,8 +21,8 @@ std::vector<std::string> ZoneinfoLines(const Machine& m);
 // valid_zones=Z[,Z] removable=R node=N", one line a block, ascending.
 std::vector<std::string> MemoryBlockLines(const Machine& m);
 
-// Kernel: kernel/resource.c r_show (v6.1): "%*s%0*llx-%0*llx : %s" with
-// two spaces a level and width 8 (iomem_resource ends above 0x10000).
+// /proc/iomem (kernel/resource.c r_show, v6.1) of the machine's
+// iomem_resource.
 std::vector<std::string> IomemLines(const Machine& m);
 
 }  // namespace memhp::hotplug

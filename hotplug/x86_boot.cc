@@ -137,16 +137,28 @@ absl::StatusOr<X86BootResult> BootX86(Machine& m, const X86BootInput& in) {
   boot.block_size.hypervisor = true;  // QEMU guests
   if (absl::Status s = m.Boot(boot); !s.ok()) return s;
 
-  // e820__reserve_resources() and, late, the RAM buffers.
-  std::vector<IomemEntry> iomem;
-  for (const E820Resource& r : E820ReserveResources(e820->table)) {
-    iomem.push_back({.depth = 0, .range = r.range, .name = r.name});
+  // setup_arch(): iomem_resource.end from the CPU's physical address bits;
+  // e820__reserve_resources() inserts the busy entries at once,
+  // e820__reserve_resources_late() the others with
+  // insert_resource_expand_to_fit().
+  ResourceTree& iomem = m.iomem();
+  iomem.root()->end = PhysAddr((uint64_t{1} << in.x86_phys_bits) - 1);
+  std::vector<Resource*> late;
+  for (const E820Resource& e : E820ReserveResources(e820->table)) {
+    Resource* r = iomem.Alloc(
+        e.name, e.range.start(), PhysAddr(e.range.end().value() - 1),
+        (e.system_ram ? kIoresourceSystemRam : kIoresourceMem) |
+            (e.busy ? kIoresourceBusy : 0),
+        e.desc);
+    if (e.busy) {
+      // An entry beyond iomem_resource.end fails to insert, as in the
+      // kernel, and is not shown.
+      (void)iomem.InsertResource(iomem.root(), r);
+    } else {
+      late.push_back(r);
+    }
   }
-  std::sort(iomem.begin(), iomem.end(),
-            [](const IomemEntry& a, const IomemEntry& b) {
-              return a.range.start() < b.range.start();
-            });
-  m.set_iomem(std::move(iomem));
+  for (Resource* r : late) iomem.InsertResourceExpandToFit(iomem.root(), r);
   E820ReserveResourcesLate(e820->table, &log);
   return result;
 }

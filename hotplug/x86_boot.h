@@ -29,6 +29,9 @@ struct X86BootInput {
   std::string cmdline;
   model::SourceLocation cmdline_at;  // for malformed options
   std::vector<SratMemory> srat;      // empty: "No NUMA configuration found"
+  // boot_cpu_data.x86_phys_bits: iomem_resource ends at 2^bits - 1 (QEMU's
+  // TCG "-cpu max" reports 40).
+  int x86_phys_bits = 40;
 };
 
 struct X86BootResult {

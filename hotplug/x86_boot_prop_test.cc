@@ -48,6 +48,7 @@ RC_GTEST_PROP(BootX86Prop, RandomFirmwareMapsBootConsistently, ()) {
   RC_CLASSIFY(booted, "booted");
   if (!booted) return;
   RC_ASSERT(m.sparse().CheckInvariants().ok());
+  RC_ASSERT(m.iomem().CheckInvariants().ok());
   for (const auto& [nid, pgdat] : m.zones().pgdat) {
     const uint64_t node_start = pgdat.node_start_pfn.value();
     const uint64_t node_end = node_start + pgdat.node_spanned_pages.value();
