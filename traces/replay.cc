@@ -7,10 +7,9 @@
 #include "hotplug/e820.h"
 #include "hotplug/machine.h"
 #include "hotplug/render.h"
-#include "hotplug/x86_boot.h"
-#include "model/bug_toggle.h"
 #include "model/geometry.h"
 #include "model/strings.h"
+#include "traces/boot.h"
 #include "traces/capture_log.h"
 #include "traces/import.h"
 
@@ -75,43 +74,10 @@ class Replayer {
 
 void Replayer::DoBoot(const Step& s) {
   if (diverged_) return;  // e.g. a cold-plugged DIMM the model cannot add
-  absl::StatusOr<model::Geometry> g =
-      model::Geometry::Named(t_.config.geometry.text, t_.config.profile);
-  if (!g.ok()) return Unsupported(s, std::string(g.status().message()));
-  std::vector<std::string> toggles;
-  for (const TextSetting& ts : t_.config.toggles) toggles.push_back(ts.text);
-  absl::StatusOr<model::KernelProfile> p =
-      model::BugToggleRegistry::Global().Apply(
-          model::KernelProfile::For(t_.config.profile), toggles);
-  if (!p.ok()) return Unsupported(s, std::string(p.status().message()));
-  if (g->arch() != model::Arch::kX86_64) {
-    return Unsupported(s, "only the x86_64 boot is modelled");
-  }
-  hotplug::X86BootInput in;
-  for (const E820Entry& e : t_.config.e820) {
-    in.firmware.entries.push_back(
-        {.addr = e.start,
-         .size = model::ByteSize(e.last.value() - e.start.value() + 1),
-         .type = e.type});
-  }
-  for (const NumaRange& n : t_.config.numa) {
-    in.srat.push_back({.range = model::PhysRange(
-                           n.start, model::PhysAddr(n.last.value() + 1)),
-                       .node = n.node,
-                       .hotplug = n.hotplug});
-  }
-  if (t_.config.cmdline) {
-    in.cmdline = t_.config.cmdline->text;
-    in.cmdline_at = {report_.file, t_.config.cmdline->line, 10};
-  }
-  auto m = std::make_unique<hotplug::Machine>(*g, *p);
-  absl::StatusOr<hotplug::X86BootResult> r = hotplug::BootX86(*m, in);
-  if (!r.ok()) return Unsupported(s, std::string(r.status().message()));
-  for (const absl::Status& bad : r->malformed) {
-    report_.notes.emplace_back(bad.message());
-  }
-  if (r->halted) return Unsupported(s, "the boot stopped in setup_arch");
-  machine_ = std::move(m);
+  absl::StatusOr<BootedTrace> b = BootTraceConfig(t_.config, report_.file);
+  if (!b.ok()) return Unsupported(s, std::string(b.status().message()));
+  for (std::string& n : b->notes) report_.notes.push_back(std::move(n));
+  machine_ = std::move(b->machine);
   dmesg_from_ = 0;
   dmesg_pos_ = 0;
 }
