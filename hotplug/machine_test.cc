@@ -59,6 +59,17 @@ TEST(MachineTest, P1BootSnapshotZoneinfoAndBlocks) {
             "memory32 state=online phys_index=00000020 valid_zones=Normal "
             "removable=1 node=0");
   EXPECT_TRUE(m.log().Contains("x86/mm: Memory block size: 128MB"));
+  // lsmem as Debian's util-linux 2.38.1 prints it for this machine (checked
+  // with `lsmem --sysroot` on the equivalent sysfs tree).
+  EXPECT_EQ(
+      RenderLsmem(LsmemSysfsOf(m), LsmemOptions{}),
+      "RANGE                                 SIZE  STATE REMOVABLE BLOCK\n"
+      "0x0000000000000000-0x00000000bfffffff   3G online       yes  0-23\n"
+      "0x0000000100000000-0x000000013fffffff   1G online       yes 32-39\n"
+      "\n"
+      "Memory block size:       128M\n"
+      "Total online memory:       4G\n"
+      "Total offline memory:      0B\n");
   EXPECT_TRUE(m.sparse().CheckInvariants().ok());
 }
 

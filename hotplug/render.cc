@@ -51,4 +51,21 @@ std::vector<std::string> IomemLines(const Machine& m) {
   return m.iomem().IomemLines();
 }
 
+LsmemSysfs LsmemSysfsOf(const Machine& m) {
+  LsmemSysfs out{.block_size = m.blocks().block_size()};
+  const bool removable = MemoryBlocks::RemovableShow(m.geometry()) == "1";
+  for (const auto& [id, mem] : m.blocks().blocks()) {
+    const int nid = mem.nid.IsNoNode() ? 0 : mem.nid.value();
+    LsmemBlock b{.index = mem.id,
+                 .state = MemoryBlocks::StateShow(mem),
+                 .removable = removable ? 1 : 0};
+    if (!mem.nid.IsNoNode()) b.node = mem.nid.value();
+    b.valid_zones =
+        m.blocks().ValidZonesShow(mem, m.zones().pgdat.at(nid), m.geometry(),
+                                  /*movable_node_enabled=*/false);
+    out.blocks.push_back(std::move(b));
+  }
+  return out;
+}
+
 }  // namespace memhp::hotplug

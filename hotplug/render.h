@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "hotplug/lsmem.h"
 #include "hotplug/machine.h"
 
 namespace memhp::hotplug {
@@ -24,6 +25,10 @@ std::vector<std::string> MemoryBlockLines(const Machine& m);
 // /proc/iomem (kernel/resource.c r_show, v6.1) of the machine's
 // iomem_resource.
 std::vector<std::string> IomemLines(const Machine& m);
+
+// /sys/devices/system/memory of the machine as lsmem reads it (state,
+// removable, the node link, valid_zones), for RenderLsmem (lsmem.h).
+LsmemSysfs LsmemSysfsOf(const Machine& m);
 
 }  // namespace memhp::hotplug
 
