@@ -97,12 +97,71 @@ absl::Status ParseReplayArgs(const std::vector<std::string>& args,
   return absl::OkStatus();
 }
 
+constexpr View kAllViews[] = {View::kDmesg, View::kZoneinfo, View::kIomem,
+                              View::kMemory, View::kLsmem};
+
+// Parses the arguments of `boot` from args[1..].
+absl::Status ParseBootArgs(const std::vector<std::string>& args,
+                           BootOptions& o) {
+  bool have_file = false;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--view" || a.rfind("--view=", 0) == 0) {
+      std::string v;
+      if (a == "--view") {
+        if (i + 1 >= args.size()) return Bad("flag '--view' needs a value");
+        v = args[++i];
+      } else {
+        v = a.substr(7);
+      }
+      bool known = false;
+      for (View view : kAllViews) {
+        if (ViewName(view) == v) {
+          o.views.push_back(view);
+          known = true;
+        }
+      }
+      if (!known) {
+        return Bad(Cat("unknown view '", v,
+                       "'; expected dmesg, zoneinfo, iomem, memory or lsmem"));
+      }
+    } else if (a.rfind("-", 0) == 0) {
+      return Bad(Cat("unknown flag '", a, "' for 'memhp boot'"));
+    } else if (have_file) {
+      return Bad(Cat("unexpected argument '", a, "' for 'memhp boot'"));
+    } else {
+      o.file = a;
+      have_file = true;
+    }
+  }
+  if (!have_file) return Bad("'memhp boot' needs a FILE");
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+std::string_view ViewName(View v) {
+  switch (v) {
+    case View::kDmesg:
+      return "dmesg";
+    case View::kZoneinfo:
+      return "zoneinfo";
+    case View::kIomem:
+      return "iomem";
+    case View::kMemory:
+      return "memory";
+    case View::kLsmem:
+      return "lsmem";
+  }
+  return "?";
+}
 
 std::string Usage() {
   return "usage: memhp [show] [--geometry NAME] [--profile VERSION] "
          "[--toggle NAME]... [--layout FILE]\n"
          "       memhp replay [--json] FILE...\n"
+         "       memhp boot [--view dmesg|zoneinfo|iomem|memory|lsmem]... "
+         "FILE\n"
          "       memhp help\n"
          "\n"
          "memhp is an executable model of the Linux memory-hotplug core.\n"
@@ -120,6 +179,11 @@ std::string Usage() {
          "        \"N expectations, N matched, N mismatched\". --json prints\n"
          "        the report as JSON. Exit status 0 only when all match, 1\n"
          "        otherwise.\n"
+         "\n"
+         "boot    boot the machine a trace or capture log describes and print\n"
+         "        what the kernel shows: the dmesg lines, /proc/zoneinfo\n"
+         "        (spanned, present, start_pfn), /proc/iomem, the memory\n"
+         "        blocks, lsmem. --view picks some (repeatable).\n"
          "\n"
          "flags of show (also as --flag=VALUE):\n"
          "  --geometry NAME   " +
@@ -151,6 +215,11 @@ absl::StatusOr<Invocation> ParseArgs(const std::vector<std::string>& args) {
     inv.verb = Verb::kHelp;
     return inv;
   }
+  if (args[0] == "boot") {
+    inv.verb = Verb::kBoot;
+    if (absl::Status s = ParseBootArgs(args, inv.boot); !s.ok()) return s;
+    return inv;
+  }
   if (args[0] == "replay") {
     inv.verb = Verb::kReplay;
     if (absl::Status s = ParseReplayArgs(args, inv.replay); !s.ok()) return s;
@@ -161,7 +230,7 @@ absl::StatusOr<Invocation> ParseArgs(const std::vector<std::string>& args) {
     first_flag = 1;
   } else if (args[0].rfind("-", 0) != 0) {
     return Bad(Cat("unknown command '", args[0],
-                   "'; expected 'show', 'replay' or 'help'"));
+                   "'; expected 'show', 'replay', 'boot' or 'help'"));
   }
   inv.verb = Verb::kShow;
   if (absl::Status s = ParseShowFlags(args, first_flag, inv.show); !s.ok()) {

@@ -11,6 +11,10 @@
 //   memhp replay [--json] FILE...
 //                              replay traces or capture logs and check
 //                              every expectation
+//   memhp boot [--view V]... FILE
+//                              boot a trace's (or capture log's) machine and
+//                              print kernel views: dmesg, zoneinfo, iomem,
+//                              memory, lsmem (default: all)
 //   memhp help | --help | -h   usage
 
 #ifndef MEMHP_CLI_ARGS_H_
@@ -27,7 +31,7 @@
 
 namespace memhp::cli {
 
-enum class Verb { kHelp, kShow, kReplay };
+enum class Verb { kHelp, kShow, kReplay, kBoot };
 
 struct ShowOptions {
   std::string geometry = "x86_64";
@@ -43,10 +47,21 @@ struct ReplayOptions {
   bool operator==(const ReplayOptions&) const = default;
 };
 
+// The kernel views `memhp boot` prints, in this order.
+enum class View { kDmesg, kZoneinfo, kIomem, kMemory, kLsmem };
+std::string_view ViewName(View v);
+
+struct BootOptions {
+  std::string file;
+  std::vector<View> views;  // empty: all, in enum order
+  bool operator==(const BootOptions&) const = default;
+};
+
 struct Invocation {
   Verb verb = Verb::kShow;
   ShowOptions show;
   ReplayOptions replay;
+  BootOptions boot;
   bool operator==(const Invocation&) const = default;
 };
 

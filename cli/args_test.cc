@@ -67,13 +67,14 @@ TEST(ParseArgsTest, FlagsWithoutAVerbMeanShow) {
 }
 
 TEST(ParseArgsTest, RejectsUnknownCommands) {
-  EXPECT_EQ(
-      ErrorOf({"invariants"}),
-      "unknown command 'invariants'; expected 'show', 'replay' or 'help'; see "
-      "'memhp --help'");
-  EXPECT_EQ(ErrorOf({""}),
-            "unknown command ''; expected 'show', 'replay' or 'help'; see "
+  EXPECT_EQ(ErrorOf({"invariants"}),
+            "unknown command 'invariants'; expected 'show', 'replay', 'boot' "
+            "or 'help'; see "
             "'memhp --help'");
+  EXPECT_EQ(
+      ErrorOf({""}),
+      "unknown command ''; expected 'show', 'replay', 'boot' or 'help'; see "
+      "'memhp --help'");
 }
 
 TEST(ParseArgsTest, RejectsUnknownFlags) {
@@ -241,6 +242,27 @@ TEST(ParseArgsReplayTest, BadArgumentsAreNamed) {
             "unknown flag '--jsn' for 'memhp replay'; see 'memhp --help'");
   EXPECT_EQ(ParseArgs({"replay", "--json", "--json", "x"}).status().message(),
             "flag '--json' given twice; see 'memhp --help'");
+}
+
+}  // namespace
+}  // namespace memhp::cli
+
+namespace memhp::cli {
+namespace {
+
+TEST(ParseArgsBootTest, ViewsAndFile) {
+  absl::StatusOr<Invocation> inv =
+      ParseArgs({"boot", "--view", "lsmem", "--view=dmesg", "p1.trace"});
+  ASSERT_TRUE(inv.ok()) << inv.status();
+  EXPECT_EQ(inv->verb, Verb::kBoot);
+  EXPECT_EQ(inv->boot.file, "p1.trace");
+  EXPECT_EQ(inv->boot.views, (std::vector<View>{View::kLsmem, View::kDmesg}));
+  EXPECT_EQ(ParseArgs({"boot"}).status().message(),
+            "'memhp boot' needs a FILE; see 'memhp --help'");
+  EXPECT_EQ(ParseArgs({"boot", "a", "b"}).status().message(),
+            "unexpected argument 'b' for 'memhp boot'; see 'memhp --help'");
+  EXPECT_EQ(ParseArgs({"boot", "--view"}).status().message(),
+            "flag '--view' needs a value; see 'memhp --help'");
 }
 
 }  // namespace

@@ -11,11 +11,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "cli/args.h"
+#include "hotplug/render.h"
 #include "model/event_log.h"
 #include "model/strings.h"
 #include "sparse/describe.h"
 #include "sparse/layout.h"
 #include "sparse/sparse.h"
+#include "traces/boot.h"
 #include "traces/replay.h"
 
 namespace memhp::cli {
@@ -105,6 +107,60 @@ absl::StatusOr<int> RunReplay(const ReplayOptions& o) {
   return 0;
 }
 
+// memhp boot: the kernel views of a trace's booted machine.
+absl::Status RunBoot(const BootOptions& o) {
+  const char* bwd = std::getenv("BUILD_WORKING_DIRECTORY");
+  const std::string path = ResolvePath(
+      o.file, bwd ? std::optional<std::string_view>(bwd) : std::nullopt);
+  absl::StatusOr<std::string> text = ReadTextFile(path, o.file);
+  if (!text.ok()) return text.status();
+  absl::StatusOr<traces::Trace> trace =
+      traces::LoadTraceOrCaptureLog(*text, o.file);
+  if (!trace.ok()) return trace.status();
+  absl::StatusOr<traces::BootedTrace> b =
+      traces::BootTraceConfig(trace->config, o.file);
+  if (!b.ok()) return b.status();
+  const hotplug::Machine& m = *b->machine;
+  std::vector<View> views = o.views;
+  if (views.empty()) {
+    views = {View::kDmesg, View::kZoneinfo, View::kIomem, View::kMemory,
+             View::kLsmem};
+  }
+  for (const std::string& n : b->notes) Print(model::Cat("note: ", n, "\n"));
+  for (View v : views) {
+    std::vector<std::string> lines;
+    switch (v) {
+      case View::kDmesg:
+        lines = m.log().DmesgLines();
+        break;
+      case View::kZoneinfo:
+        lines = hotplug::ZoneinfoLines(m);
+        break;
+      case View::kIomem:
+        lines = hotplug::IomemLines(m);
+        break;
+      case View::kMemory:
+        lines = {model::Cat("block_size_bytes ",
+                            m.blocks().BlockSizeBytesShow(),
+                            " auto_online_blocks ",
+                            hotplug::OnlineTypeName(m.auto_online_blocks()))};
+        for (std::string& l : hotplug::MemoryBlockLines(m)) {
+          lines.push_back(std::move(l));
+        }
+        break;
+      case View::kLsmem:
+        break;
+    }
+    Print(model::Cat("--- ", ViewName(v), "\n"));
+    if (v == View::kLsmem) {
+      Print(hotplug::RenderLsmem(hotplug::LsmemSysfsOf(m),
+                                 hotplug::LsmemOptions{}));
+    }
+    for (const std::string& l : lines) Print(model::Cat(l, "\n"));
+  }
+  return absl::OkStatus();
+}
+
 int Main(int argc, char** argv) {
   std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
   absl::StatusOr<Invocation> inv = ParseArgs(args);
@@ -116,6 +172,9 @@ int Main(int argc, char** argv) {
         return 0;
       case Verb::kShow:
         status = RunShow(inv->show);
+        break;
+      case Verb::kBoot:
+        status = RunBoot(inv->boot);
         break;
       case Verb::kReplay: {
         absl::StatusOr<int> rc = RunReplay(inv->replay);

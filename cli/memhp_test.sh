@@ -123,6 +123,15 @@ expect_contains "$err" "bad.trace:3:" "replay malformed"
 run replay
 expect_rc 2 "replay without files"
 
+# boot: kernel views of the trace's machine.
+run boot --view zoneinfo --view iomem "$p1_trace"
+expect_rc 0 "boot p1"
+expect_contains "$out" "        present  3998" "boot p1"
+expect_contains "$out" "100000000-13fffffff : System RAM" "boot p1"
+run boot --view nosuch "$p1_trace"
+expect_rc 2 "boot bad view"
+expect_contains "$err" "unknown view 'nosuch'" "boot bad view"
+
 if [[ $failures -ne 0 ]]; then
   echo "$failures check(s) failed" >&2
   exit 1
