@@ -47,20 +47,6 @@ std::optional<BlockState> ParseBlockState(std::string_view s) {
   return std::nullopt;
 }
 
-std::string_view OnlineTypeName(OnlineType t) {
-  switch (t) {
-    case OnlineType::kOffline:
-      return "offline";
-    case OnlineType::kOnline:
-      return "online";
-    case OnlineType::kOnlineKernel:
-      return "online_kernel";
-    case OnlineType::kOnlineMovable:
-      return "online_movable";
-  }
-  return "invalid";
-}
-
 std::vector<OnlineType> AllOnlineTypes() {
   return {OnlineType::kOffline, OnlineType::kOnline, OnlineType::kOnlineKernel,
           OnlineType::kOnlineMovable};

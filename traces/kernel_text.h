@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "hotplug/e820.h"
+#include "hotplug/zone_select.h"
 #include "model/types.h"
 #include "traces/text.h"
 
@@ -32,8 +33,9 @@ std::vector<BlockState> AllBlockStates();
 
 // online_type_to_str[] (drivers/base/memory.c): auto_online_blocks and the
 // values a block's state attribute accepts besides "offline".
-enum class OnlineType { kOffline, kOnline, kOnlineKernel, kOnlineMovable };
-std::string_view OnlineTypeName(OnlineType t);  // "online_movable"
+// The type and its names are hotplug's (hotplug/zone_select.h).
+using OnlineType = hotplug::OnlineType;
+using hotplug::OnlineTypeName;  // "online_movable"
 std::optional<OnlineType> ParseOnlineType(std::string_view s);
 std::vector<OnlineType> AllOnlineTypes();
 
