@@ -1,6 +1,7 @@
 #include "hotplug/memory_block.h"
 
 #include "model/check.h"
+#include "model/status.h"
 #include "model/strings.h"
 
 namespace memhp::hotplug {
@@ -130,6 +131,59 @@ void MemoryBlocks::RegisterMemoryBlocksUnderNodeEarly(
       mem.nid = nid;
       break;
     }
+  }
+}
+
+absl::Status MemoryBlocks::CreateMemoryBlockDevices(model::EventLog& log,
+                                                    const model::Geometry& g,
+                                                    model::PhysAddr start,
+                                                    ByteSize size) {
+  const uint64_t bs = block_size_.value();
+  const uint64_t start_id = BlockOf(g.SectionOf(g.PfnDown(start))).value();
+  const uint64_t end_id = BlockOf(g.SectionOf(g.PfnDown(start + size))).value();
+  if ((start.value() & (bs - 1)) != 0 || (size.value() & (bs - 1)) != 0) {
+    log.WarnOnOnce({"drivers/base/memory.c", "create_memory_block_devices"},
+                   "!IS_ALIGNED(start, memory_block_size_bytes()) || "
+                   "!IS_ALIGNED(size, memory_block_size_bytes())");
+    return model::KernelError(model::Errno::kEINVAL, "unaligned range");
+  }
+  uint64_t id = start_id;
+  for (; id != end_id; ++id) {
+    // add_hotplug_memory_block() -> add_memory_block(): -EEXIST when the
+    // block exists.
+    if (blocks_.contains(id)) break;
+    blocks_[id] =
+        MemoryBlock{.id = BlockId(id),
+                    .start_section_nr = SectionNr(id * sections_per_block_),
+                    .state = MemoryBlockState::kOffline};
+  }
+  if (id != end_id) {
+    for (uint64_t undo = start_id; undo != id; ++undo) blocks_.erase(undo);
+    return model::KernelError(model::Errno::kEEXIST, "memory block exists");
+  }
+  return absl::OkStatus();
+}
+
+void MemoryBlocks::RemoveMemoryBlockDevices(model::EventLog& log,
+                                            const model::Geometry& g,
+                                            model::PhysAddr start,
+                                            ByteSize size) {
+  const uint64_t bs = block_size_.value();
+  if ((start.value() & (bs - 1)) != 0 || (size.value() & (bs - 1)) != 0) {
+    log.WarnOnOnce({"drivers/base/memory.c", "remove_memory_block_devices"},
+                   "!IS_ALIGNED(start, memory_block_size_bytes()) || "
+                   "!IS_ALIGNED(size, memory_block_size_bytes())");
+    return;
+  }
+  const uint64_t start_id = BlockOf(g.SectionOf(g.PfnDown(start))).value();
+  const uint64_t end_id = BlockOf(g.SectionOf(g.PfnDown(start + size))).value();
+  for (uint64_t id = start_id; id != end_id; ++id) {
+    if (!blocks_.contains(id)) {
+      log.WarnOnOnce({"drivers/base/memory.c", "remove_memory_block_devices"},
+                     "!mem");
+      continue;
+    }
+    blocks_.erase(id);
   }
 }
 

@@ -78,6 +78,22 @@ class MemoryBlocks {
       model::Pfn end_pfn, const PgData& pgdat,
       const std::function<model::NodeId(model::Pfn)>& early_pfn_to_nid);
 
+  // Kernel: drivers/base/memory.c create_memory_block_devices (v6.1): one
+  // offline block per block-sized piece of [start, start + size), without a
+  // node until the node code links it. A block that already exists fails
+  // the call with -EEXIST and the blocks created by it are removed again.
+  // Errors: -EINVAL (WARN_ON_ONCE) for a range not aligned to the block
+  // size; -EEXIST.
+  absl::Status CreateMemoryBlockDevices(model::EventLog& log,
+                                        const model::Geometry& g,
+                                        model::PhysAddr start,
+                                        model::ByteSize size);
+  // Kernel: drivers/base/memory.c remove_memory_block_devices (v6.1): a
+  // misaligned range WARNs once and removes nothing; a missing block WARNs
+  // once and is skipped.
+  void RemoveMemoryBlockDevices(model::EventLog& log, const model::Geometry& g,
+                                model::PhysAddr start, model::ByteSize size);
+
   const std::map<uint64_t, MemoryBlock>& blocks() const { return blocks_; }
   const MemoryBlock* Find(model::BlockId id) const;
   uint64_t sections_per_block() const { return sections_per_block_; }

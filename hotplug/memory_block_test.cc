@@ -6,6 +6,7 @@
 #include "gtest/gtest.h"
 #include "hotplug/free_area_init.h"
 #include "model/profile.h"
+#include "model/status.h"
 
 namespace memhp::hotplug {
 namespace {
@@ -156,6 +157,52 @@ TEST(ValidZonesTest, OfflineBlockListsDefaultThenOtherAllowedZones) {
             (std::vector<std::string>{"DMA32", "Movable"}));
   EXPECT_EQ(OnlineTypeFromStr("online_movable\n"), OnlineType::kOnlineMovable);
   EXPECT_EQ(OnlineTypeFromStr("online_movable "), std::nullopt);
+}
+
+}  // namespace
+}  // namespace memhp::hotplug
+
+namespace memhp::hotplug {
+namespace {
+
+// A 1 GiB DIMM at 4 GiB: eight offline 128 MiB blocks, memory32..39.
+TEST(CreateMemoryBlockDevicesTest, HotAddedRangeGetsOfflineBlocks) {
+  model::EventLog log;
+  auto g = *model::Geometry::Named("x86_64", KernelVersion::kV6_1);
+  sparse::Sparse sparse(g, model::KernelProfile::For(KernelVersion::kV6_1),
+                        &log);
+  sparse.BootInit({{PfnRange(Pfn(0), Pfn(0x8000)), NodeId(0)}});
+  MemoryBlocks blocks;
+  ASSERT_TRUE(blocks.MemoryDevInit(sparse, ByteSize(128 << 20)).ok());
+  ASSERT_TRUE(blocks
+                  .CreateMemoryBlockDevices(log, g, model::PhysAddr(4ull << 30),
+                                            ByteSize(1 << 30))
+                  .ok());
+  EXPECT_EQ(blocks.blocks().size(), 9u);
+  for (uint64_t id = 32; id < 40; ++id) {
+    const MemoryBlock* mem = blocks.Find(BlockId(id));
+    ASSERT_NE(mem, nullptr);
+    EXPECT_EQ(MemoryBlocks::StateShow(*mem), "offline");
+    EXPECT_TRUE(mem->nid.IsNoNode());
+  }
+  // Overlapping an existing block: -EEXIST, and the new blocks are gone.
+  EXPECT_EQ(model::ErrnoOf(blocks.CreateMemoryBlockDevices(
+                log, g, model::PhysAddr(3584ull << 20), ByteSize(1 << 30))),
+            model::Errno::kEEXIST);
+  EXPECT_EQ(blocks.Find(BlockId(28)), nullptr);
+  EXPECT_EQ(blocks.blocks().size(), 9u);
+  // Misaligned: WARN_ON_ONCE and -EINVAL.
+  EXPECT_EQ(model::ErrnoOf(blocks.CreateMemoryBlockDevices(
+                log, g, model::PhysAddr(0x104000000), ByteSize(128 << 20))),
+            model::Errno::kEINVAL);
+  EXPECT_EQ(log.CountKind(model::EventKind::kWarn), 1u);
+  blocks.RemoveMemoryBlockDevices(log, g, model::PhysAddr(4ull << 30),
+                                  ByteSize(1 << 30));
+  EXPECT_EQ(blocks.blocks().size(), 1u);
+  // Removing again: each missing block WARNs, once.
+  blocks.RemoveMemoryBlockDevices(log, g, model::PhysAddr(4ull << 30),
+                                  ByteSize(1 << 30));
+  EXPECT_EQ(log.CountKind(model::EventKind::kWarn), 2u);
 }
 
 }  // namespace
