@@ -512,13 +512,6 @@ constexpr char kTypeExpectation[] =
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // A cursor over one line; errors name the 1-based column of their token.
 class LineCursor {
  public:
@@ -587,18 +580,15 @@ class LineCursor {
     if (tok.size() < 3 || tok[0] != '0' || (tok[1] != 'x' && tok[1] != 'X')) {
       return ErrorAt(at, "expected a hex address like 0x000000000009fbff");
     }
-    uint64_t v = 0;
-    for (char c : tok.substr(2)) {
-      const int d = HexDigit(c);
-      if (d < 0) {
-        return ErrorAt(at, "expected a hex address like 0x000000000009fbff");
-      }
-      if (v > (kU64Max >> 4)) {
-        return ErrorAt(
-            at, model::Cat("expected an address below 2^64, got '", tok, "'"));
-      }
-      v = (v << 4) | static_cast<uint64_t>(d);
+    const model::HexDigits hex = model::ParseHexDigits(tok.substr(2));
+    if (hex.result == model::HexDigits::kOverflow) {
+      return ErrorAt(
+          at, model::Cat("expected an address below 2^64, got '", tok, "'"));
     }
+    if (hex.result != model::HexDigits::kOk) {
+      return ErrorAt(at, "expected a hex address like 0x000000000009fbff");
+    }
+    const uint64_t v = hex.value;
     pos_ = end;
     return v;
   }

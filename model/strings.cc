@@ -18,6 +18,32 @@ std::string Sprintf(const char* format, ...) {
   return out;
 }
 
+HexDigits ParseHexDigits(std::string_view digits) {
+  HexDigits out;
+  if (digits.empty()) return out;
+  uint64_t v = 0;
+  for (char c : digits) {
+    int d;
+    if (c >= '0' && c <= '9') {
+      d = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      d = c - 'a' + 10;
+    } else if (c >= 'A' && c <= 'F') {
+      d = c - 'A' + 10;
+    } else {
+      return out;
+    }
+    if (v > (UINT64_MAX >> 4)) {
+      out.result = HexDigits::kOverflow;
+      return out;
+    }
+    v = (v << 4) | static_cast<uint64_t>(d);
+  }
+  out.result = HexDigits::kOk;
+  out.value = v;
+  return out;
+}
+
 std::vector<std::string_view> Split(std::string_view s, char sep) {
   std::vector<std::string_view> out;
   size_t start = 0;

@@ -5,6 +5,7 @@
 #ifndef MEMHP_MODEL_STRINGS_H_
 #define MEMHP_MODEL_STRINGS_H_
 
+#include <cstdint>
 #include <iterator>
 #include <string>
 #include <string_view>
@@ -32,6 +33,18 @@ std::string Join(const Container& c, std::string_view sep) {
 // strings ("section already deactivated (%#lx + %ld)").
 std::string Sprintf(const char* format, ...)
     __attribute__((format(printf, 1, 2)));
+
+// Hex digits (no "0x") as a 64-bit value: the one digit loop the parsers of
+// traces, layouts and firmware maps share; their callers word the errors.
+struct HexDigits {
+  enum Result { kOk, kNotHex, kOverflow };
+  Result result = kNotHex;
+  uint64_t value = 0;
+};
+// kNotHex for an empty string or a non-hex character; kOverflow when the
+// value needs more than 64 bits (checked before any non-hex character after
+// the 16th digit, as the parsers did).
+HexDigits ParseHexDigits(std::string_view digits);
 
 // Splits on `sep`, keeping empty pieces.
 std::vector<std::string_view> Split(std::string_view s, char sep);

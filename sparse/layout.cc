@@ -24,12 +24,6 @@ bool IsAlpha(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 bool IsWordChar(char c) { return IsDigit(c) || IsAlpha(c) || c == '_'; }
-int HexDigit(char c) {
-  if (IsDigit(c)) return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // The kernel's rendering of an address: %#018Lx, which in the kernel's
 // vsprintf always carries "0x" (glibc's drops it for 0, hence no '#').
@@ -126,19 +120,16 @@ class LineCursor {
     if (tok.size() < 3 || tok[0] != '0' || (tok[1] != 'x' && tok[1] != 'X')) {
       return ErrorAt(at, "expected a hex address like 0x0000000000001000");
     }
-    uint64_t v = 0;
-    for (char c : tok.substr(2)) {
-      const int d = HexDigit(c);
-      if (d < 0) {
-        return ErrorAt(at, "expected a hex address like 0x0000000000001000");
-      }
-      if (v > (UINT64_MAX >> 4)) {
-        return ErrorAt(at, model::Cat("expected a hex value that fits in 64 "
-                                      "bits, got '",
-                                      tok, "'"));
-      }
-      v = (v << 4) | static_cast<uint64_t>(d);
+    const model::HexDigits hex = model::ParseHexDigits(tok.substr(2));
+    if (hex.result == model::HexDigits::kOverflow) {
+      return ErrorAt(at, model::Cat("expected a hex value that fits in 64 "
+                                    "bits, got '",
+                                    tok, "'"));
     }
+    if (hex.result != model::HexDigits::kOk) {
+      return ErrorAt(at, "expected a hex address like 0x0000000000001000");
+    }
+    const uint64_t v = hex.value;
     pos_ += tok.size();
     return v;
   }

@@ -77,16 +77,6 @@ absl::Status LineScanner::ExpectEnd(std::string_view after) {
                    Rest(), "'"));
 }
 
-namespace {
-
-int HexValue(char c) {
-  if (IsDigit(c)) return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return c - 'A' + 10;
-}
-
-}  // namespace
-
 absl::StatusOr<uint64_t> ParseDecimal(const LineScanner& s, size_t at,
                                       std::string_view token,
                                       std::string_view what) {
@@ -130,19 +120,16 @@ absl::StatusOr<uint64_t> ParseHex(const LineScanner& s, size_t at,
     return s.ErrorAt(at, Cat("expected ", what, " (hex like ", example,
                              "), got '", token, "'"));
   }
-  uint64_t v = 0;
-  for (char c : digits) {
-    if (!IsHexDigit(c)) {
-      return s.ErrorAt(at, Cat("expected ", what, " (hex like ", example,
-                               "), got '", token, "'"));
-    }
-    if (v > (UINT64_MAX >> 4)) {
-      return s.ErrorAt(at, Cat("expected ", what,
-                               " that fits in 64 bits, got '", token, "'"));
-    }
-    v = (v << 4) | static_cast<uint64_t>(HexValue(c));
+  const model::HexDigits hex = model::ParseHexDigits(digits);
+  if (hex.result == model::HexDigits::kOverflow) {
+    return s.ErrorAt(
+        at, Cat("expected ", what, " that fits in 64 bits, got '", token, "'"));
   }
-  return v;
+  if (hex.result != model::HexDigits::kOk) {
+    return s.ErrorAt(at, Cat("expected ", what, " (hex like ", example,
+                             "), got '", token, "'"));
+  }
+  return hex.value;
 }
 
 absl::StatusOr<int> ParseNodeId(const LineScanner& s, size_t at,
