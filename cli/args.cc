@@ -162,6 +162,7 @@ std::string Usage() {
          "       memhp replay [--json] FILE...\n"
          "       memhp boot [--view dmesg|zoneinfo|iomem|memory|lsmem]... "
          "FILE\n"
+         "       memhp invariants\n"
          "       memhp help\n"
          "\n"
          "memhp is an executable model of the Linux memory-hotplug core.\n"
@@ -178,7 +179,12 @@ std::string Usage() {
          "        mismatch (expected, got, where) and a closing line\n"
          "        \"N expectations, N matched, N mismatched\". --json prints\n"
          "        the report as JSON. Exit status 0 only when all match, 1\n"
-         "        otherwise.\n"
+         "        otherwise. After boot and after every operation the\n"
+         "        invariants of the registry are checked; a violation is a\n"
+         "        mismatch at that step.\n"
+         "\n"
+         "invariants  list the invariant registry: ID, what holds, and the\n"
+         "        kernel code it follows from.\n"
          "\n"
          "boot    boot the machine a trace or capture log describes and print\n"
          "        what the kernel shows: the dmesg lines, /proc/zoneinfo\n"
@@ -220,6 +226,13 @@ absl::StatusOr<Invocation> ParseArgs(const std::vector<std::string>& args) {
     if (absl::Status s = ParseBootArgs(args, inv.boot); !s.ok()) return s;
     return inv;
   }
+  if (args[0] == "invariants") {
+    if (args.size() > 1) {
+      return Bad(Cat("'invariants' takes no arguments, got '", args[1], "'"));
+    }
+    inv.verb = Verb::kInvariants;
+    return inv;
+  }
   if (args[0] == "replay") {
     inv.verb = Verb::kReplay;
     if (absl::Status s = ParseReplayArgs(args, inv.replay); !s.ok()) return s;
@@ -230,7 +243,8 @@ absl::StatusOr<Invocation> ParseArgs(const std::vector<std::string>& args) {
     first_flag = 1;
   } else if (args[0].rfind("-", 0) != 0) {
     return Bad(Cat("unknown command '", args[0],
-                   "'; expected 'show', 'replay', 'boot' or 'help'"));
+                   "'; expected 'show', 'replay', 'boot', 'invariants' or "
+                   "'help'"));
   }
   inv.verb = Verb::kShow;
   if (absl::Status s = ParseShowFlags(args, first_flag, inv.show); !s.ok()) {

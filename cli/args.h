@@ -31,7 +31,7 @@
 
 namespace memhp::cli {
 
-enum class Verb { kHelp, kShow, kReplay, kBoot };
+enum class Verb { kHelp, kShow, kReplay, kBoot, kInvariants };
 
 struct ShowOptions {
   std::string geometry = "x86_64";

@@ -67,14 +67,14 @@ TEST(ParseArgsTest, FlagsWithoutAVerbMeanShow) {
 }
 
 TEST(ParseArgsTest, RejectsUnknownCommands) {
-  EXPECT_EQ(ErrorOf({"invariants"}),
-            "unknown command 'invariants'; expected 'show', 'replay', 'boot' "
-            "or 'help'; see "
-            "'memhp --help'");
-  EXPECT_EQ(
-      ErrorOf({""}),
-      "unknown command ''; expected 'show', 'replay', 'boot' or 'help'; see "
-      "'memhp --help'");
+  EXPECT_EQ(ErrorOf({"explore"}),
+            "unknown command 'explore'; expected 'show', 'replay', 'boot', "
+            "'invariants' or 'help'; see 'memhp --help'");
+  EXPECT_EQ(ErrorOf({""}),
+            "unknown command ''; expected 'show', 'replay', 'boot', "
+            "'invariants' or 'help'; see 'memhp --help'");
+  EXPECT_EQ(ErrorOf({"invariants", "x"}),
+            "'invariants' takes no arguments, got 'x'; see 'memhp --help'");
 }
 
 TEST(ParseArgsTest, RejectsUnknownFlags) {

@@ -14,6 +14,7 @@
 #include "hotplug/render.h"
 #include "model/event_log.h"
 #include "model/strings.h"
+#include "properties/invariants.h"
 #include "sparse/describe.h"
 #include "sparse/layout.h"
 #include "sparse/sparse.h"
@@ -95,7 +96,8 @@ absl::StatusOr<int> RunReplay(const ReplayOptions& o) {
     absl::StatusOr<traces::Trace> trace =
         traces::LoadTraceOrCaptureLog(*text, f);
     if (!trace.ok()) return trace.status();
-    absl::StatusOr<traces::ReplayReport> r = traces::ReplayTrace(*trace, f);
+    absl::StatusOr<traces::ReplayReport> r =
+        traces::ReplayTrace(*trace, f, {.after_step = properties::CheckAll});
     if (!r.ok()) return r.status();
     reports.push_back(*std::move(r));
   }
@@ -175,6 +177,11 @@ int Main(int argc, char** argv) {
         break;
       case Verb::kBoot:
         status = RunBoot(inv->boot);
+        break;
+      case Verb::kInvariants:
+        for (const properties::Invariant& i : properties::Registry()) {
+          Print(model::Cat(i.id, "  ", i.text, "\n    (", i.kernel_ref, ")\n"));
+        }
         break;
       case Verb::kReplay: {
         absl::StatusOr<int> rc = RunReplay(inv->replay);

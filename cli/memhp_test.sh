@@ -107,6 +107,34 @@ expect_rc 0 "replay p1"
 expect_contains "$out" "74 expectations, 74 matched, 0 mismatched" "replay p1"
 
 sed 's/spanned=4095/spanned=4096/' "$p1_trace" >"$tmp/wrong.trace"
+# p2: a cold-plugged DIMM onlined and offlined block by block matches, and
+# the invariant registry holds after every step.
+p2_trace=$(find -L . -path '*traces/corpus/p2-dimm-online-offline.trace' | head -n 1)
+run replay "$p2_trace"
+expect_rc 0 "replay p2"
+expect_contains "$out" "198 expectations, 198 matched, 0 mismatched" "replay p2"
+
+# A wrong errno expectation after a refused write.
+cat > "$tmp/errno.trace" <<'TRACE'
+memhp-trace v1
+geometry x86_64
+profile v6.1
+e820 0x0000000000000000-0x000000000009fbff usable
+e820 0x0000000000100000-0x000000007fffffff usable
+
+boot
+
+write /sys/devices/system/memory/memory0/state offline
+expect errno EBUSY
+TRACE
+run replay "$tmp/errno.trace"
+expect_rc 1 "replay errno"
+expect_contains "$out" "got:      expect errno EINVAL" "replay errno"
+
+run invariants
+expect_rc 0 "invariants"
+expect_contains "$out" "ZONE-2  " "invariants"
+
 run replay "$tmp/wrong.trace"
 expect_rc 1 "replay wrong"
 expect_contains "$out" "wrong.trace:17: mismatch" "replay wrong"

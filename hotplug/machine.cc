@@ -25,6 +25,16 @@ absl::Status Machine::Boot(const BootMemory& boot) {
     return absl::InvalidArgumentError("no memory to boot with");
   }
   memory_ = boot.memory;
+  numa_meminfo_ = boot.numa_meminfo;
+  numa_reserved_meminfo_ = boot.numa_reserved_meminfo;
+  max_mem_size_ = boot.max_mem_size;
+  movable_node_enabled_ = boot.zones.movable_node;
+  max_pfn_ = boot.block_size.max_pfn;
+  for (const sparse::MemblockRegion& r : memory_) {
+    possible_nodes_.insert(r.nid.value());
+  }
+  for (NodeId n : boot.possible_nodes) possible_nodes_.insert(n.value());
+  for (NodeId n : boot.zones.nodes) possible_nodes_.insert(n.value());
   // paging_init() -> sparse_init().
   sparse_->SparseInit(memory_);
   // zone_sizes_init() -> free_area_init().
@@ -51,6 +61,8 @@ absl::Status Machine::Boot(const BootMemory& boot) {
     }
     return first_online;
   };
+  boot_zones_ = zones_;
+  for (const auto& [nid, pgdat] : zones_.pgdat) online_nodes_.insert(nid);
   for (const auto& [nid, pgdat] : zones_.pgdat) {
     const Pfn start = pgdat.node_start_pfn;
     const Pfn end = start + pgdat.node_spanned_pages;
@@ -58,6 +70,100 @@ absl::Status Machine::Boot(const BootMemory& boot) {
                                                end, pgdat, early_pfn_to_nid);
   }
   return absl::OkStatus();
+}
+
+std::string_view MemoryActionName(MemoryAction a) {
+  switch (a) {
+    case MemoryAction::kGoingOnline:
+      return "MEM_GOING_ONLINE";
+    case MemoryAction::kCancelOnline:
+      return "MEM_CANCEL_ONLINE";
+    case MemoryAction::kOnline:
+      return "MEM_ONLINE";
+    case MemoryAction::kGoingOffline:
+      return "MEM_GOING_OFFLINE";
+    case MemoryAction::kCancelOffline:
+      return "MEM_CANCEL_OFFLINE";
+    case MemoryAction::kOffline:
+      return "MEM_OFFLINE";
+  }
+  return "?";
+}
+
+PgData* Machine::NodeData(NodeId nid) {
+  auto it = zones_.pgdat.find(nid.value());
+  return it == zones_.pgdat.end() ? nullptr : &it->second;
+}
+
+const PgData* Machine::NodeData(NodeId nid) const {
+  auto it = zones_.pgdat.find(nid.value());
+  return it == zones_.pgdat.end() ? nullptr : &it->second;
+}
+
+bool Machine::NodeOnline(NodeId nid) const {
+  return online_nodes_.contains(nid.value());
+}
+
+bool Machine::NodePossible(NodeId nid) const {
+  return possible_nodes_.contains(nid.value());
+}
+
+int Machine::TryOnlineNode(NodeId nid, bool set_node_online) {
+  if (NodeOnline(nid)) return 0;
+  // hotadd_init_pgdat(): free_area_init_core_hotplug() resets
+  // node_start_pfn; reset_node_present_pages() the present pages. The zone
+  // spans stay (a node is offlined only when it spans nothing).
+  PgData& pgdat = zones_.pgdat[nid.value()];
+  pgdat.node_id = nid;
+  pgdat.node_start_pfn = Pfn(0);
+  for (Zone& z : pgdat.node_zones) z.present_pages = model::NrPages(0);
+  pgdat.node_present_pages = model::NrPages(0);
+  if (set_node_online) NodeSetOnline(nid);
+  return 1;
+}
+
+void Machine::NodeSetOnline(NodeId nid) { online_nodes_.insert(nid.value()); }
+void Machine::NodeSetOffline(NodeId nid) { online_nodes_.erase(nid.value()); }
+
+namespace {
+
+std::optional<NodeId> MeminfoToNid(
+    const std::vector<sparse::MemblockRegion>& mi, const model::Geometry& g,
+    model::PhysAddr start) {
+  const Pfn pfn = g.PfnDown(start);
+  for (const sparse::MemblockRegion& r : mi) {
+    if (r.range.Contains(pfn)) return r.nid;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+NodeId Machine::MemoryAddPhysaddrToNid(model::PhysAddr start) const {
+  if (std::optional<NodeId> nid =
+          MeminfoToNid(numa_meminfo_, geometry(), start)) {
+    return *nid;
+  }
+  // numa_meminfo.blk[0].nid.
+  return numa_meminfo_.empty() ? NodeId(0) : numa_meminfo_.front().nid;
+}
+
+NodeId Machine::PhysToTargetNode(model::PhysAddr start) const {
+  if (std::optional<NodeId> nid =
+          MeminfoToNid(numa_meminfo_, geometry(), start)) {
+    return *nid;
+  }
+  return MeminfoToNid(numa_reserved_meminfo_, geometry(), start)
+      .value_or(model::kNumaNoNode);
+}
+
+int Machine::MemoryNotify(MemoryAction action,
+                          const hotplug::MemoryNotify& arg) {
+  for (const MemoryNotifier& n : memory_chain_) {
+    // notifier_from_errno / NOTIFY_STOP_MASK: the chain stops at a veto.
+    if (const int rc = n(action, arg); rc != 0) return rc;
+  }
+  return 0;
 }
 
 }  // namespace memhp::hotplug

@@ -9,7 +9,10 @@
 #ifndef MEMHP_HOTPLUG_MACHINE_H_
 #define MEMHP_HOTPLUG_MACHINE_H_
 
+#include <functional>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,6 +22,7 @@
 #include "hotplug/resource.h"
 #include "model/event_log.h"
 #include "model/geometry.h"
+#include "model/lock.h"
 #include "model/profile.h"
 #include "sparse/sparse.h"
 
@@ -30,7 +34,40 @@ struct BootMemory {
   std::vector<sparse::MemblockRegion> memory;
   FreeAreaInitConfig zones;  // its `memory` is filled from `memory`
   BlockSizeInputs block_size;
+  // node_possible_map beyond the nodes with memory (x86: every SRAT node,
+  // hot-pluggable ranges included).
+  std::vector<model::NodeId> possible_nodes;
+  // The architecture's NUMA memory ranges for memory_add_physaddr_to_nid()
+  // and phys_to_target_node() (x86: numa_meminfo, up to max_pfn, and
+  // numa_reserved_meminfo above it). Empty: node 0.
+  std::vector<sparse::MemblockRegion> numa_meminfo;
+  std::vector<sparse::MemblockRegion> numa_reserved_meminfo;
+  // mem=: max_mem_size (U64_MAX when not given).
+  model::PhysAddr max_mem_size{UINT64_MAX};
 };
+
+// The memory notifier events (include/linux/memory.h).
+enum class MemoryAction {
+  kGoingOnline,
+  kCancelOnline,
+  kOnline,
+  kGoingOffline,
+  kCancelOffline,
+  kOffline,
+};
+std::string_view MemoryActionName(MemoryAction a);
+
+// struct memory_notify.
+struct MemoryNotify {
+  model::Pfn start_pfn{0};
+  model::NrPages nr_pages{0};
+  int status_change_nid_normal = -1;
+  int status_change_nid = -1;
+};
+
+// A callback of the memory notifier chain: NOTIFY_OK (0) or an errno to
+// veto MEM_GOING_ONLINE / MEM_GOING_OFFLINE (notifier_from_errno).
+using MemoryNotifier = std::function<int(MemoryAction, const MemoryNotify&)>;
 
 class Machine {
  public:
@@ -49,7 +86,56 @@ class Machine {
   sparse::Sparse& sparse() { return *sparse_; }
   const sparse::Sparse& sparse() const { return *sparse_; }
   const BootZones& zones() const { return zones_; }
+  BootZones& mutable_zones() { return zones_; }
+  // The zones as free_area_init() left them: boot spans include the holes
+  // up to the zone limits, which no hotplug operation created.
+  const BootZones& boot_zones() const { return boot_zones_; }
   const MemoryBlocks& blocks() const { return blocks_; }
+  MemoryBlocks& mutable_blocks() { return blocks_; }
+
+  // NODE_DATA(nid), or nullptr when the node has no pgdat yet.
+  PgData* NodeData(model::NodeId nid);
+  const PgData* NodeData(model::NodeId nid) const;
+  // node_online(nid): the node has a pgdat and was onlined.
+  bool NodeOnline(model::NodeId nid) const;
+  // node_possible(nid).
+  bool NodePossible(model::NodeId nid) const;
+  // Kernel: mm/memory_hotplug.c __try_online_node (v6.1) with
+  // hotadd_init_pgdat: a possible node without a pgdat gets an empty one;
+  // with set_node_online it is also onlined (else the caller does it after
+  // its memory is added). Returns 1 when the node was new, 0 when it was
+  // online already, -errno.
+  int TryOnlineNode(model::NodeId nid, bool set_node_online);
+  // node_set_online / node_set_offline (the pgdat stays, as in the kernel).
+  void NodeSetOnline(model::NodeId nid);
+  void NodeSetOffline(model::NodeId nid);
+
+  // x86 memory_add_physaddr_to_nid / phys_to_target_node (v6.1).
+  model::NodeId MemoryAddPhysaddrToNid(model::PhysAddr start) const;
+  model::NodeId PhysToTargetNode(model::PhysAddr start) const;
+
+  // device_hotplug_lock, mem_hotplug_lock.
+  model::Mutex& device_hotplug_lock() { return device_hotplug_lock_; }
+  model::RwSem& mem_hotplug_lock() { return mem_hotplug_lock_; }
+
+  // The memory notifier chain (register_memory_notifier).
+  void RegisterMemoryNotifier(MemoryNotifier n) {
+    memory_chain_.push_back(std::move(n));
+  }
+  // memory_notify(action, arg): the first errno a callback returns, else 0.
+  int MemoryNotify(MemoryAction action, const hotplug::MemoryNotify& arg);
+
+  // max_pfn; add_pages() raises it (update_end_of_memory_vars).
+  model::Pfn max_pfn() const { return max_pfn_; }
+  void set_max_pfn(model::Pfn p) { max_pfn_ = p; }
+  model::PhysAddr max_mem_size() const { return max_mem_size_; }
+  // system_state >= SYSTEM_RUNNING: the boot is over (mem= stops limiting
+  // hot-added memory).
+  bool system_running() const { return system_running_; }
+  void set_system_running(bool r) { system_running_ = r; }
+  void set_auto_online_blocks(OnlineType t) { auto_online_blocks_ = t; }
+  // movable_node_enabled (movable_node on the command line).
+  bool movable_node_enabled() const { return movable_node_enabled_; }
   // iomem_resource: the tree of /proc/iomem.
   ResourceTree& iomem() { return *iomem_; }
   const ResourceTree& iomem() const { return *iomem_; }
@@ -61,10 +147,22 @@ class Machine {
   model::EventLog log_;
   std::unique_ptr<sparse::Sparse> sparse_;
   BootZones zones_;
+  BootZones boot_zones_;
   MemoryBlocks blocks_;
   std::vector<sparse::MemblockRegion> memory_;
   std::unique_ptr<ResourceTree> iomem_;
   OnlineType auto_online_blocks_ = OnlineType::kOffline;
+  std::set<int> possible_nodes_;
+  std::set<int> online_nodes_;
+  std::vector<sparse::MemblockRegion> numa_meminfo_;
+  std::vector<sparse::MemblockRegion> numa_reserved_meminfo_;
+  model::Mutex device_hotplug_lock_{"device_hotplug_lock"};
+  model::RwSem mem_hotplug_lock_{"mem_hotplug_lock"};
+  std::vector<MemoryNotifier> memory_chain_;
+  model::Pfn max_pfn_{0};
+  model::PhysAddr max_mem_size_{UINT64_MAX};
+  bool system_running_ = false;
+  bool movable_node_enabled_ = false;
 };
 
 }  // namespace memhp::hotplug

@@ -94,7 +94,8 @@ absl::Status MemoryBlocks::MemoryDevInit(const sparse::Sparse& sparse,
     blocks_[id] =
         MemoryBlock{.id = BlockId(id),
                     .start_section_nr = SectionNr(id * sections_per_block_),
-                    .state = MemoryBlockState::kOnline};
+                    .state = MemoryBlockState::kOnline,
+                    .dev_offline = false};
   }
   return absl::OkStatus();
 }
@@ -190,6 +191,39 @@ void MemoryBlocks::RemoveMemoryBlockDevices(model::EventLog& log,
 const MemoryBlock* MemoryBlocks::Find(BlockId id) const {
   auto it = blocks_.find(id.value());
   return it == blocks_.end() ? nullptr : &it->second;
+}
+
+MemoryBlock* MemoryBlocks::FindMutable(BlockId id) {
+  auto it = blocks_.find(id.value());
+  return it == blocks_.end() ? nullptr : &it->second;
+}
+
+std::vector<MemoryBlock*> MemoryBlocks::WalkMemoryBlocks(
+    const model::Geometry& g, model::PhysAddr start, ByteSize size) {
+  MEMHP_CHECK(!size.IsZero()) << "walk_memory_blocks of an empty range";
+  // phys_to_block_id(start) .. phys_to_block_id(start + size - 1).
+  const uint64_t start_id = BlockOf(g.SectionOf(g.PfnDown(start))).value();
+  const uint64_t end_id =
+      BlockOf(g.SectionOf(
+                  g.PfnDown(model::PhysAddr(start.value() + size.value() - 1))))
+          .value();
+  std::vector<MemoryBlock*> out;
+  for (auto it = blocks_.lower_bound(start_id);
+       it != blocks_.end() && it->first <= end_id; ++it) {
+    out.push_back(&it->second);
+  }
+  return out;
+}
+
+void MemoryBlocks::RegisterMemoryBlocksUnderNodeHotplug(
+    const model::Geometry& g, NodeId nid, Pfn start_pfn, Pfn end_pfn) {
+  const uint64_t first = BlockOf(g.SectionOf(start_pfn)).value();
+  const uint64_t last = BlockOf(g.SectionOf(end_pfn)).value();
+  for (auto it = blocks_.lower_bound(first);
+       it != blocks_.end() && it->first <= last; ++it) {
+    // memory_block_add_nid(mem, nid, MEMINIT_HOTPLUG).
+    it->second.nid = nid;
+  }
 }
 
 std::string MemoryBlocks::StateShow(const MemoryBlock& mem) {

@@ -42,6 +42,11 @@ struct MemoryBlock {
   // mem->zone: the single zone of the block's memory (with its node), unset
   // when it spans several zones or nodes, or is offline.
   std::optional<ZoneType> zone;
+  // mem->online_type: how the next device_online() onlines the block
+  // (MMOP_OFFLINE: as MMOP_ONLINE), reset after every attempt.
+  OnlineType online_type = OnlineType::kOffline;
+  // dev->offline: the driver core's view (device_online/device_offline).
+  bool dev_offline = true;
 };
 
 // How the architecture chooses memory_block_size_bytes().
@@ -94,8 +99,23 @@ class MemoryBlocks {
   void RemoveMemoryBlockDevices(model::EventLog& log, const model::Geometry& g,
                                 model::PhysAddr start, model::ByteSize size);
 
+  // Kernel: drivers/base/node.c register_memory_blocks_under_node with
+  // MEMINIT_HOTPLUG (v6.1): memory_block_add_nid() sets the node of every
+  // block of [start_pfn, end_pfn] (inclusive end, as the kernel passes
+  // PFN_UP(start + size - 1)).
+  void RegisterMemoryBlocksUnderNodeHotplug(const model::Geometry& g,
+                                            model::NodeId nid,
+                                            model::Pfn start_pfn,
+                                            model::Pfn end_pfn);
+
   const std::map<uint64_t, MemoryBlock>& blocks() const { return blocks_; }
   const MemoryBlock* Find(model::BlockId id) const;
+  MemoryBlock* FindMutable(model::BlockId id);
+  // walk_memory_blocks(start, size): the existing blocks that intersect
+  // [start, start + size), ascending. REQUIRES: size > 0.
+  std::vector<MemoryBlock*> WalkMemoryBlocks(const model::Geometry& g,
+                                             model::PhysAddr start,
+                                             model::ByteSize size);
   uint64_t sections_per_block() const { return sections_per_block_; }
   model::ByteSize block_size() const { return block_size_; }
   model::BlockId BlockOf(model::SectionNr nr) const {

@@ -105,6 +105,24 @@ int DoReleaseResource(Resource* old, bool release_child) {
   return -static_cast<int>(Errno::kEINVAL);
 }
 
+// Kernel: kernel/resource.c system_ram_resources_mergeable (v6.1)
+bool SystemRamResourcesMergeable(const Resource* r1, const Resource* r2) {
+  // We assume either r1 or r2 is IORESOURCE_SYSRAM_MERGEABLE.
+  // DIVERGENCE: the kernel compares name pointers, the model compares the
+  // strings, so equal names from separate allocations (two kstrdup()s)
+  // merge here but not in the kernel.
+  return r1->flags == r2->flags && End(r1) + 1 == Start(r2) &&
+         r1->name == r2->name && r1->desc == r2->desc && !r1->child &&
+         !r2->child;
+}
+
+// The kernel's free_resource() of a resource already unlinked from its
+// parent's list: the model keeps it, detached.
+void Detach(Resource* res) {
+  res->parent = nullptr;
+  res->sibling = nullptr;
+}
+
 }  // namespace
 
 std::string_view RegionIntersectionName(RegionIntersection r) {
@@ -339,6 +357,104 @@ absl::Status ResourceTree::AdjustResource(Resource* res, PhysAddr start_addr,
   res->start = PhysAddr(start);
   res->end = PhysAddr(end);
   return absl::OkStatus();
+}
+
+// Kernel: kernel/resource.c release_mem_region_adjustable (v6.1)
+// DIVERGENCE: the kernel allocates the split's new resource up front
+// (retrying with __GFP_NOFAIL) and frees it when unused; the model allocates
+// it only when it splits, and allocation cannot fail.
+// DIVERGENCE: the adjust-end and split WARN_ON_ONCEs have the same
+// condition text, so they share one once-flag here (two in the kernel).
+void ResourceTree::ReleaseMemRegionAdjustable(PhysAddr start_addr,
+                                              ByteSize size) {
+  static constexpr model::Site kSite{"kernel/resource.c",
+                                     "release_mem_region_adjustable"};
+  Resource* parent = root_;
+  const uint64_t start = start_addr.value();
+  const uint64_t end = start + size.value() - 1;
+  if (start < Start(parent) || end > End(parent)) {
+    log_->WarnOnOnce(kSite, "(start < parent->start) || (end > parent->end)");
+    return;
+  }
+  Resource** p = &parent->child;
+  while (Resource* res = *p) {
+    // `end` is inclusive: a resource starting at the range's last byte
+    // also ends the walk.
+    if (Start(res) >= end) break;
+    // look for the next resource if it does not fit into
+    if (Start(res) > start || End(res) < end) {
+      p = &res->sibling;
+      continue;
+    }
+    if (!(res->flags & kIoresourceMem)) break;
+    if (!(res->flags & kIoresourceBusy)) {
+      p = &res->child;
+      continue;
+    }
+    // found the target resource; let's adjust accordingly
+    if (Start(res) == start && End(res) == end) {
+      // free the whole entry (its children still point at it)
+      *p = res->sibling;
+      Detach(res);
+    } else if (Start(res) == start && End(res) != end) {
+      // adjust the start
+      if (!AdjustResource(res, PhysAddr(end + 1), ByteSize(End(res) - end))
+               .ok()) {
+        log_->WarnOnOnce(kSite,
+                         "__adjust_resource(res, end + 1, res->end - end)");
+      }
+    } else if (Start(res) != start && End(res) == end) {
+      // adjust the end
+      if (!AdjustResource(res, res->start, ByteSize(start - Start(res))).ok()) {
+        log_->WarnOnOnce(
+            kSite, "__adjust_resource(res, res->start, start - res->start)");
+      }
+    } else {
+      // split into two entries - we need a new resource
+      Resource* new_res =
+          Alloc(res->name, PhysAddr(end + 1), res->end, res->flags, res->desc);
+      new_res->parent = res->parent;
+      new_res->sibling = res->sibling;
+      if (!AdjustResource(res, res->start, ByteSize(start - Start(res))).ok()) {
+        log_->WarnOnOnce(
+            kSite, "__adjust_resource(res, res->start, start - res->start)");
+        Detach(new_res);  // the kernel frees it
+        break;
+      }
+      res->sibling = new_res;
+    }
+    break;
+  }
+}
+
+// Kernel: kernel/resource.c merge_system_ram_resource (v6.1)
+void ResourceTree::MergeSystemRamResource(Resource* res) {
+  const uint64_t flags = kIoresourceSystemRam | kIoresourceBusy;
+  if ((res->flags & flags) != flags) {
+    log_->WarnOnOnce({"kernel/resource.c", "merge_system_ram_resource"},
+                     "(res->flags & flags) != flags");
+    return;
+  }
+  MEMHP_CHECK(res->parent != nullptr)
+      << "merging a detached resource " << res->name;
+  res->flags |= kIoresourceSysramMergeable;
+
+  // Try to merge with next item in the list.
+  Resource* cur = res->sibling;
+  if (cur && SystemRamResourcesMergeable(res, cur)) {
+    res->end = cur->end;
+    res->sibling = cur->sibling;
+    Detach(cur);
+  }
+
+  // Try to merge with previous item in the list.
+  cur = res->parent->child;
+  while (cur && cur->sibling != res) cur = cur->sibling;
+  if (cur && SystemRamResourcesMergeable(cur, res)) {
+    cur->end = res->end;
+    cur->sibling = res->sibling;
+    Detach(res);
+  }
 }
 
 // Kernel: kernel/resource.c __region_intersects (v6.1)

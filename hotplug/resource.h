@@ -9,6 +9,10 @@
 // Producers:   InsertResourceConflict / InsertResource (adopting the fully
 //              contained conflicts as children), InsertResourceExpandToFit,
 //              RemoveResource (children move up), AdjustResource.
+// Hotplug:     ReleaseMemRegionAdjustable (hot-remove: frees, trims or
+//              splits the busy resource holding the range),
+//              MergeSystemRamResource (hot-add: merges adjacent mergeable
+//              System RAM).
 // Queries:     RegionIntersects, FindNextIomemRes, WalkIomemResDesc,
 //              WalkSystemRamRes, WalkSystemRamRange, PageIsRam.
 // Rendering:   IomemLines (/proc/iomem as r_show prints it).
@@ -22,8 +26,7 @@
 // DIVERGENCE: no resource_lock (operations are atomic steps here), no
 // ioport_resource (only iomem_resource is modelled; the functions still
 // take the kernel's `root`/`parent` argument), no IORESOURCE_MUXED waits,
-// no allocate_resource / reallocate_resource / release_child_resources /
-// release_mem_region_adjustable / merge_system_ram_resource yet.
+// no allocate_resource / reallocate_resource / release_child_resources yet.
 
 #ifndef MEMHP_HOTPLUG_RESOURCE_H_
 #define MEMHP_HOTPLUG_RESOURCE_H_
@@ -202,6 +205,36 @@ class ResourceTree {
   // neighbours and around all its children. Errors: EBUSY otherwise.
   absl::Status AdjustResource(Resource* res, model::PhysAddr start,
                               model::ByteSize size);
+
+  // --- memory hotplug ----------------------------------------------------
+
+  // Kernel: kernel/resource.c release_mem_region_adjustable (v6.1,
+  // CONFIG_MEMORY_HOTREMOVE). Releases [start, start + size - 1] from the
+  // busy resource that holds it, found under root() by descending through
+  // non-busy IORESOURCE_MEM resources that contain the range: a resource
+  // equal to the range is unlinked (its children go with it, still pointing
+  // at it); one sharing an edge is trimmed with __adjust_resource; one
+  // holding the range in its middle is split, the new upper piece taking
+  // its name, flags and desc but none of its children. WARN_ON_ONCE and
+  // nothing changes when the range leaves root() or when a trim or split
+  // would leave a child outside (__adjust_resource fails). Silently does
+  // nothing when no busy resource holds the whole range, when a containing
+  // resource is not IORESOURCE_MEM, or when a resource starting at or after
+  // the range's inclusive end is reached first (so a 1-byte range at a
+  // resource's first byte is never released).
+  void ReleaseMemRegionAdjustable(model::PhysAddr start, model::ByteSize size);
+
+  // Kernel: kernel/resource.c merge_system_ram_resource (v6.1,
+  // CONFIG_MEMORY_HOTPLUG). Marks res IORESOURCE_SYSRAM_MERGEABLE, then
+  // merges its next sibling into it and res into its previous sibling, each
+  // when system_ram_resources_mergeable holds: equal flags (so both
+  // mergeable), adjacent, same name and desc, neither has children. A
+  // merged-away resource is detached (the kernel frees it; res itself when
+  // it merged into its predecessor). WARN_ON_ONCE and nothing changes unless
+  // res has IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY.
+  // REQUIRES: res->parent != nullptr when res has those flags (the kernel
+  // dereferences it).
+  void MergeSystemRamResource(Resource* res);
 
   // --- queries -----------------------------------------------------------
 

@@ -514,6 +514,350 @@ TEST_F(ResourceTest, WalkSystemRamResFindsNestedRamInAddressOrder) {
             -22);
 }
 
+// --- release_mem_region_adjustable -----------------------------------------
+
+constexpr uint64_t kRam = kIoresourceSystemRam | kIoresourceBusy;
+
+// [A*][System RAM*      ][B*]
+//     {                 }       equal: unlinked, A and B become neighbours.
+TEST_F(ResourceTest, ReleaseMemRegionAdjustableFreesAnEqualResourceWhole) {
+  Resource* a = Top("A", 0, 1, kIoresourceMem | kIoresourceBusy);
+  Resource* ram = Top("System RAM", 2, 9, kRam);
+  Resource* b = Top("B", 10, 11, kIoresourceMem | kIoresourceBusy);
+  tree_.ReleaseMemRegionAdjustable(P(2), Pages(8));
+  EXPECT_EQ(a->sibling, b);
+  EXPECT_EQ(ram->parent, nullptr);
+  EXPECT_THAT(tree_.IomemLines(),
+              ElementsAre("00000000-00001fff : A", "0000a000-0000bfff : B"));
+  EXPECT_EQ(log_.size(), 0u);
+  ExpectValid();
+}
+
+// [System RAM*      ]
+// {    }                    the start moves up: [4..15], the same resource.
+TEST_F(ResourceTest, ReleaseMemRegionAdjustableTrimsTheStart) {
+  Resource* ram = Top("System RAM", 0, 15, kRam);
+  tree_.ReleaseMemRegionAdjustable(P(0), Pages(4));
+  EXPECT_EQ(tree_.root()->child, ram);
+  EXPECT_EQ(ram->start, P(4));
+  EXPECT_EQ(ram->end, Last(15));
+  EXPECT_EQ(ram->sibling, nullptr);
+  EXPECT_EQ(log_.size(), 0u);
+  ExpectValid();
+}
+
+// [System RAM*      ][B*]
+//             {    }        the end moves down: [0..11]; B untouched.
+TEST_F(ResourceTest, ReleaseMemRegionAdjustableTrimsTheEnd) {
+  Resource* ram = Top("System RAM", 0, 15, kRam);
+  Resource* b = Top("B", 16, 17, kIoresourceMem | kIoresourceBusy);
+  tree_.ReleaseMemRegionAdjustable(P(12), Pages(4));
+  EXPECT_EQ(ram->start, P(0));
+  EXPECT_EQ(ram->end, Last(11));
+  EXPECT_EQ(ram->sibling, b);
+  EXPECT_THAT(tree_.IomemLines(), ElementsAre("00000000-0000bfff : System RAM",
+                                              "00010000-00011fff : B"));
+  EXPECT_EQ(log_.size(), 0u);
+  ExpectValid();
+}
+
+// [System RAM (kmem)*        ][B*]
+//   [K]
+//         {    }
+// [System RAM (kmem)*][ (hole) ][System RAM (kmem)*][B*]
+//   [K]                           no children
+// The upper piece is new: name, flags (with DRIVER_MANAGED) and desc of the
+// lower one, placed between it and B; the child stays in the lower piece.
+TEST_F(ResourceTest, ReleaseMemRegionAdjustableSplitsAroundAMiddleRange) {
+  const uint64_t flags = kRam | kIoresourceSysramDriverManaged;
+  Resource* ram = Top("System RAM (kmem)", 0, 15, flags, IoresDesc::kCxl);
+  Resource* k = Top("K", 1, 2, kIoresourceMem | kIoresourceBusy);
+  Resource* b = Top("B", 16, 17, kIoresourceMem | kIoresourceBusy);
+  ASSERT_EQ(k->parent, ram);
+  tree_.ReleaseMemRegionAdjustable(P(6), Pages(4));
+  EXPECT_EQ(ram->end, Last(5));
+  Resource* upper = ram->sibling;
+  ASSERT_NE(upper, nullptr);
+  ASSERT_NE(upper, b);
+  EXPECT_EQ(upper->name, "System RAM (kmem)");
+  EXPECT_EQ(upper->flags, flags);
+  EXPECT_EQ(upper->desc, IoresDesc::kCxl);
+  EXPECT_EQ(upper->start, P(10));
+  EXPECT_EQ(upper->end, Last(15));
+  EXPECT_EQ(upper->parent, tree_.root());
+  EXPECT_EQ(upper->sibling, b);
+  EXPECT_EQ(upper->child, nullptr);
+  EXPECT_EQ(ram->child, k);
+  EXPECT_EQ(k->parent, ram);
+  EXPECT_THAT(tree_.IomemLines(),
+              ElementsAre("00000000-00005fff : System RAM (kmem)",
+                          "  00001000-00002fff : K",
+                          "0000a000-0000ffff : System RAM (kmem)",
+                          "00010000-00011fff : B"));
+  EXPECT_EQ(log_.size(), 0u);
+  EXPECT_TRUE(tree_.CheckInvariants().ok()) << tree_.CheckInvariants();
+}
+
+// [System RAM*      ]
+//         [K]
+//       {    }        split: K would end up outside the lower piece.
+// {        }          start trim: K would end up outside too.
+// __adjust_resource fails: one WARN_ON_ONCE per site, nothing changes.
+TEST_F(ResourceTest, ReleaseMemRegionAdjustableWarnsOnceWhenAChildIsInTheWay) {
+  Resource* ram = Top("System RAM", 0, 15, kRam);
+  Resource* k = Top("K", 8, 9, kIoresourceMem | kIoresourceBusy);
+  const std::vector<std::string> before = tree_.IomemLines();
+  tree_.ReleaseMemRegionAdjustable(P(6), Pages(6));
+  ASSERT_EQ(log_.CountKind(model::EventKind::kWarn), 1u);
+  EXPECT_EQ(log_.events()[0].function, "release_mem_region_adjustable");
+  EXPECT_EQ(log_.events()[0].condition,
+            "__adjust_resource(res, res->start, start - res->start)");
+  tree_.ReleaseMemRegionAdjustable(P(6), Pages(6));
+  EXPECT_EQ(log_.CountKind(model::EventKind::kWarn), 1u) << "once";
+  tree_.ReleaseMemRegionAdjustable(P(0), Pages(10));
+  ASSERT_EQ(log_.CountKind(model::EventKind::kWarn), 2u);
+  EXPECT_EQ(log_.events()[1].condition,
+            "__adjust_resource(res, end + 1, res->end - end)");
+  EXPECT_EQ(tree_.IomemLines(), before);
+  EXPECT_EQ(ram->sibling, nullptr);
+  EXPECT_EQ(k->parent, ram);
+  ExpectValid();
+}
+
+// root [0, 2^36-1]   [System RAM*]
+//                          {          }   leaves root: WARN_ON_ONCE, nothing
+//                                         changes, the second time silently.
+TEST_F(ResourceTest, ReleaseMemRegionAdjustableOutsideRootWarnsOnce) {
+  const uint64_t root_pages = (uint64_t{1} << 36) / kPage;
+  Top("System RAM", root_pages - 4, root_pages - 1, kRam);
+  const std::vector<std::string> before = tree_.IomemLines();
+  tree_.ReleaseMemRegionAdjustable(P(root_pages - 2), Pages(4));
+  tree_.ReleaseMemRegionAdjustable(P(root_pages - 2), Pages(4));
+  ASSERT_EQ(log_.size(), 1u);
+  EXPECT_EQ(log_.events()[0].kind, model::EventKind::kWarn);
+  EXPECT_EQ(log_.events()[0].condition,
+            "(start < parent->start) || (end > parent->end)");
+  EXPECT_EQ(tree_.IomemLines(), before);
+}
+
+// [System RAM*][System RAM*]
+//        {         }          held by neither: silently nothing.
+TEST_F(ResourceTest, ReleaseMemRegionAdjustableAcrossTwoResourcesDoesNothing) {
+  Top("System RAM", 0, 7, kRam);
+  Top("System RAM", 8, 15, kRam);
+  const std::vector<std::string> before = tree_.IomemLines();
+  tree_.ReleaseMemRegionAdjustable(P(4), Pages(8));
+  EXPECT_EQ(tree_.IomemLines(), before);
+  EXPECT_EQ(log_.size(), 0u);
+}
+
+// [Persistent Memory                  ]     not busy
+//         [System RAM (kmem)*    ]
+//         {    }                      descends into pmem and trims the RAM;
+//                                     pmem itself is untouched.
+TEST_F(ResourceTest, ReleaseMemRegionAdjustableDescendsIntoANonBusyParent) {
+  Resource* pmem = Top("Persistent Memory", 0, 31, kIoresourceMem,
+                       IoresDesc::kPersistentMemory);
+  Resource* ram = Top("System RAM (kmem)", 8, 23, kRam);
+  ASSERT_EQ(ram->parent, pmem);
+  tree_.ReleaseMemRegionAdjustable(P(8), Pages(4));
+  EXPECT_EQ(pmem->start, P(0));
+  EXPECT_EQ(pmem->end, Last(31));
+  EXPECT_EQ(pmem->child, ram);
+  EXPECT_EQ(ram->start, P(12));
+  EXPECT_EQ(ram->end, Last(23));
+  // Releasing the rest unlinks it from pmem's child list.
+  tree_.ReleaseMemRegionAdjustable(P(12), Pages(12));
+  EXPECT_EQ(pmem->child, nullptr);
+  EXPECT_EQ(ram->parent, nullptr);
+  EXPECT_EQ(log_.size(), 0u);
+  ExpectValid();
+}
+
+// [Reserved*              ]      busy
+// [System RAM*]
+//              {         }       the walk stops at the first busy resource
+//                                that holds the range: Reserved is trimmed.
+TEST_F(ResourceTest, ReleaseMemRegionAdjustableActsOnTheFirstBusyContainer) {
+  Resource* reserved = Top("Reserved", 0, 15, kIoresourceMem | kIoresourceBusy);
+  Resource* ram = Top("System RAM", 0, 7, kRam);
+  ASSERT_EQ(ram->parent, reserved);
+  tree_.ReleaseMemRegionAdjustable(P(8), Pages(8));
+  EXPECT_EQ(reserved->end, Last(7));
+  EXPECT_EQ(ram->end, Last(7));
+  EXPECT_EQ(ram->parent, reserved);
+  ExpectValid();
+}
+
+// [io (IORESOURCE_IO)          ][System RAM*   ]
+//     [System RAM*    ]
+//     {    }                      not MEM: the walk stops at io.
+//                                 {    }   io does not hold this one: the
+//                                          containment check comes first,
+//                                          so the walk passes io and trims.
+TEST_F(ResourceTest, ReleaseMemRegionAdjustableStopsAtANonMemResource) {
+  Top("io", 0, 15, kIoresourceIo);
+  Resource* ram = Top("System RAM", 4, 11, kRam);
+  Resource* beside = Top("System RAM", 16, 23, kRam);
+  tree_.ReleaseMemRegionAdjustable(P(4), Pages(2));
+  EXPECT_EQ(ram->start, P(4));
+  EXPECT_EQ(ram->end, Last(11));
+  tree_.ReleaseMemRegionAdjustable(P(16), Pages(2));
+  EXPECT_EQ(beside->start, P(18));
+  EXPECT_EQ(log_.size(), 0u);
+}
+
+// [System RAM*      ]
+// {}                       one byte at its first byte: `res->start >= end`
+//                          with the inclusive end stops the walk there; one
+//                          byte further in, or two bytes, are released.
+TEST_F(ResourceTest, ReleaseMemRegionAdjustableOfItsFirstByteAloneDoesNothing) {
+  Resource* ram = Top("System RAM", 0, 15, kRam);
+  tree_.ReleaseMemRegionAdjustable(P(0), ByteSize(1));
+  EXPECT_EQ(ram->start, P(0));
+  EXPECT_EQ(ram->sibling, nullptr);
+  tree_.ReleaseMemRegionAdjustable(P(0), ByteSize(2));
+  EXPECT_EQ(ram->start, PhysAddr(2));
+  tree_.ReleaseMemRegionAdjustable(PhysAddr(3), ByteSize(1));
+  EXPECT_EQ(ram->end, PhysAddr(2));
+  ASSERT_NE(ram->sibling, nullptr);
+  EXPECT_EQ(ram->sibling->start, PhysAddr(4));
+  EXPECT_EQ(log_.size(), 0u);
+  ExpectValid();
+}
+
+// --- merge_system_ram_resource ---------------------------------------------
+
+constexpr uint64_t kMergeable = kRam | kIoresourceSysramMergeable;
+
+// [res*][next* M]     -> [res* M            ]   next is detached.
+TEST_F(ResourceTest, MergeSystemRamResourceMergesTheNextSibling) {
+  Resource* res = Top("System RAM", 0, 3, kRam);
+  Resource* next = Top("System RAM", 4, 7, kMergeable);
+  Resource* after = Top("B", 8, 9, kIoresourceMem | kIoresourceBusy);
+  tree_.MergeSystemRamResource(res);
+  EXPECT_EQ(res->flags, kMergeable);
+  EXPECT_EQ(res->start, P(0));
+  EXPECT_EQ(res->end, Last(7));
+  EXPECT_EQ(res->sibling, after);
+  EXPECT_EQ(next->parent, nullptr);
+  EXPECT_THAT(tree_.IomemLines(), ElementsAre("00000000-00007fff : System RAM",
+                                              "00008000-00009fff : B"));
+  EXPECT_EQ(log_.size(), 0u);
+  ExpectValid();
+}
+
+// [A*][prev* M][res*]  -> [A*][prev* M         ]   res itself is detached.
+TEST_F(ResourceTest, MergeSystemRamResourceMergesIntoThePreviousSibling) {
+  Resource* a = Top("A", 0, 1, kIoresourceMem | kIoresourceBusy);
+  Resource* prev = Top("System RAM", 2, 3, kMergeable);
+  Resource* res = Top("System RAM", 4, 7, kRam);
+  tree_.MergeSystemRamResource(res);
+  EXPECT_EQ(a->sibling, prev);
+  EXPECT_EQ(prev->end, Last(7));
+  EXPECT_EQ(prev->sibling, nullptr);
+  EXPECT_EQ(res->parent, nullptr);
+  EXPECT_THAT(
+      tree_.IomemLines(),
+      ElementsAre("00000000-00001fff : A", "00002000-00007fff : System RAM"));
+  ExpectValid();
+}
+
+// [dax region                        ]   not busy
+//   [prev* M][res*][next* M][C*]        -> [prev* M                ][C*]
+// Next first, then into prev: both res and next are detached.
+TEST_F(ResourceTest, MergeSystemRamResourceMergesBothNeighbours) {
+  Resource* region = Top("dax0.0", 0, 31);
+  Resource* prev = Top("System RAM (kmem)", 2, 5, kMergeable);
+  Resource* res = Top("System RAM (kmem)", 6, 9, kRam);
+  Resource* next = Top("System RAM (kmem)", 10, 13, kMergeable);
+  Resource* c = Top("C", 14, 15, kIoresourceMem | kIoresourceBusy);
+  tree_.MergeSystemRamResource(res);
+  EXPECT_EQ(region->child, prev);
+  EXPECT_EQ(prev->start, P(2));
+  EXPECT_EQ(prev->end, Last(13));
+  EXPECT_EQ(prev->sibling, c);
+  EXPECT_EQ(res->parent, nullptr);
+  EXPECT_EQ(next->parent, nullptr);
+  EXPECT_THAT(tree_.IomemLines(),
+              ElementsAre("00000000-0001ffff : dax0.0",
+                          "  00002000-0000dfff : System RAM (kmem)",
+                          "  0000e000-0000ffff : C"));
+  ExpectValid();
+}
+
+// Each neighbour fails one condition of system_ram_resources_mergeable:
+// [prev* M][res*][next* M]
+//             ^ children, another name, a gap, not mergeable, another desc.
+// res is still marked mergeable and nothing merges.
+TEST_F(ResourceTest, MergeSystemRamResourceRefusesUnmergeableNeighbours) {
+  struct Case {
+    std::string label;
+    std::string neighbour_name;
+    uint64_t gap;  // pages between res and each neighbour
+    uint64_t neighbour_flags;
+    IoresDesc neighbour_desc;
+    bool neighbour_child;
+  };
+  const std::vector<Case> cases = {
+      {"children", "System RAM", 0, kMergeable, IoresDesc::kNone, true},
+      {"name", "System RAM (kmem)", 0, kMergeable, IoresDesc::kNone, false},
+      {"adjacency", "System RAM", 1, kMergeable, IoresDesc::kNone, false},
+      {"flags", "System RAM", 0, kRam, IoresDesc::kNone, false},
+      {"desc", "System RAM", 0, kMergeable, IoresDesc::kCxl, false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.label);
+    model::EventLog log;
+    ResourceTree tree(PhysAddr((uint64_t{1} << 36) - 1), &log);
+    auto top = [&](uint64_t first, uint64_t last, std::string name,
+                   uint64_t flags, IoresDesc desc) {
+      Resource* r =
+          tree.Alloc(std::move(name), P(first), Last(last), flags, desc);
+      EXPECT_TRUE(tree.InsertResource(tree.root(), r).ok());
+      return r;
+    };
+    Resource* prev = top(0, 3 - c.gap, c.neighbour_name, c.neighbour_flags,
+                         c.neighbour_desc);
+    Resource* res = top(4, 7, "System RAM", kRam, IoresDesc::kNone);
+    Resource* next = top(8 + c.gap, 11, c.neighbour_name, c.neighbour_flags,
+                         c.neighbour_desc);
+    if (c.neighbour_child) {
+      top(1, 1, "K", kIoresourceMem | kIoresourceBusy, IoresDesc::kNone);
+      top(9, 9, "K", kIoresourceMem | kIoresourceBusy, IoresDesc::kNone);
+    }
+    tree.MergeSystemRamResource(res);
+    EXPECT_EQ(res->flags, kMergeable);
+    EXPECT_EQ(tree.root()->child, prev);
+    EXPECT_EQ(prev->sibling, res);
+    EXPECT_EQ(res->sibling, next);
+    EXPECT_EQ(res->start, P(4));
+    EXPECT_EQ(res->end, Last(7));
+    EXPECT_EQ(prev->end, Last(3 - c.gap));
+    EXPECT_EQ(log.size(), 0u);
+    EXPECT_TRUE(tree.CheckInvariants().ok());
+  }
+}
+
+// [System RAM (not busy)][System RAM* M]   res lacks IORESOURCE_BUSY:
+// WARN_ON_ONCE, no mergeable flag, no merge; the second call is silent.
+TEST_F(ResourceTest, MergeSystemRamResourceWarnsOnceWithoutSystemRamBusy) {
+  Resource* res = Top("System RAM", 0, 3, kIoresourceSystemRam);
+  Resource* next = Top("System RAM", 4, 7, kMergeable);
+  Resource* mem = Top("B", 8, 9, kIoresourceMem | kIoresourceBusy);
+  tree_.MergeSystemRamResource(res);
+  tree_.MergeSystemRamResource(res);
+  tree_.MergeSystemRamResource(mem);
+  ASSERT_EQ(log_.size(), 1u);
+  EXPECT_EQ(log_.events()[0].kind, model::EventKind::kWarn);
+  EXPECT_EQ(log_.events()[0].function, "merge_system_ram_resource");
+  EXPECT_EQ(log_.events()[0].condition, "(res->flags & flags) != flags");
+  EXPECT_EQ(res->flags, kIoresourceSystemRam);
+  EXPECT_EQ(mem->flags, kIoresourceMem | kIoresourceBusy);
+  EXPECT_EQ(res->sibling, next);
+  EXPECT_EQ(res->end, Last(3));
+}
+
 // --- /proc/iomem ---------------------------------------------------------
 
 // Seven nested levels: the indentation stops growing at depth 5.

@@ -119,6 +119,25 @@ absl::StatusOr<X86BootResult> BootX86(Machine& m, const X86BootInput& in) {
   for (const SratMemory& s : in.srat) {
     if (s.hotplug) boot.zones.hotpluggable.push_back(g.PfnsOf(s.range));
   }
+  // numa_register_memblks(): node_possible_map is every parsed SRAT node;
+  // numa_cleanup_meminfo() keeps numa_meminfo below max_pfn and moves what
+  // lies above into numa_reserved_meminfo.
+  if (in.srat.empty()) {
+    boot.numa_meminfo.push_back(
+        {model::PfnRange(model::Pfn(0), max_pfn), model::NodeId(0)});
+  }
+  for (const SratMemory& s : in.srat) {
+    boot.possible_nodes.push_back(s.node);
+    const model::PfnRange r = g.PfnsOf(s.range);
+    if (r.start() < max_pfn) {
+      boot.numa_meminfo.push_back(
+          {model::PfnRange(r.start(), std::min(r.end(), max_pfn)), s.node});
+    }
+    if (r.end() > max_pfn) {
+      boot.numa_reserved_meminfo.push_back(
+          {model::PfnRange(std::max(r.start(), max_pfn), r.end()), s.node});
+    }
+  }
   // arch/x86/mm/init.c zone_sizes_init (v6.1): MAX_DMA_PFN (16 MiB),
   // MAX_DMA32_PFN (4 GiB), max_low_pfn.
   const uint64_t mp = max_pfn.value();
@@ -135,6 +154,9 @@ absl::StatusOr<X86BootResult> BootX86(Machine& m, const X86BootInput& in) {
   ParseZoneParams(in.cmdline, g, boot.zones, log);
   boot.block_size.max_pfn = max_pfn;
   boot.block_size.hypervisor = true;  // QEMU guests
+  if (e820->max_mem_size) {
+    boot.max_mem_size = model::PhysAddr(e820->max_mem_size->value());
+  }
   if (absl::Status s = m.Boot(boot); !s.ok()) return s;
 
   // setup_arch(): iomem_resource.end from the CPU's physical address bits;

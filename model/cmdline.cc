@@ -77,4 +77,30 @@ ParsedNumber Memparse(std::string_view s) {
   return out;
 }
 
+std::optional<bool> Kstrtobool(std::string_view s) {
+  if (s.empty()) return std::nullopt;  // "" is the NUL byte: -EINVAL
+  switch (s[0]) {
+    case 'y':
+    case 'Y':
+    case 't':
+    case 'T':
+    case '1':
+      return true;
+    case 'n':
+    case 'N':
+    case 'f':
+    case 'F':
+    case '0':
+      return false;
+    case 'o':
+    case 'O':
+      if (s.size() < 2) return std::nullopt;
+      if (s[1] == 'n' || s[1] == 'N') return true;
+      if (s[1] == 'f' || s[1] == 'F') return false;
+      return std::nullopt;
+    default:
+      return std::nullopt;
+  }
+}
+
 }  // namespace memhp::model

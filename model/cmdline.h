@@ -6,6 +6,7 @@
 #define MEMHP_MODEL_CMDLINE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace memhp::model {
@@ -24,6 +25,11 @@ ParsedNumber SimpleStrtoull(std::string_view s);
 // case) multiplying by 2^10 .. 2^60; the suffix is taken even without
 // digits before it ("G" is 0, consumed 1), as the kernel does.
 ParsedNumber Memparse(std::string_view s);
+
+// Kernel: lib/kstrtox.c kstrtobool (v6.1): y/Y/t/T/1 and "on" are true,
+// n/N/f/F/0 and "off" false (only the first one or two characters count);
+// nullopt where the kernel returns -EINVAL.
+std::optional<bool> Kstrtobool(std::string_view s);
 
 }  // namespace memhp::model
 

@@ -36,5 +36,20 @@ TEST(MemparseTest, OverflowIsReported) {
   EXPECT_FALSE(Memparse("15E").overflow);
 }
 
+TEST(KstrtoboolTest, FirstCharactersDecide) {
+  EXPECT_EQ(Kstrtobool("1"), true);
+  EXPECT_EQ(Kstrtobool("1\n"), true);
+  EXPECT_EQ(Kstrtobool("yes-or-anything"), true);
+  EXPECT_EQ(Kstrtobool("True"), true);
+  EXPECT_EQ(Kstrtobool("on"), true);
+  EXPECT_EQ(Kstrtobool("0"), false);
+  EXPECT_EQ(Kstrtobool("off"), false);
+  EXPECT_EQ(Kstrtobool("Nope"), false);
+  EXPECT_EQ(Kstrtobool("o"), std::nullopt);
+  EXPECT_EQ(Kstrtobool("ox"), std::nullopt);
+  EXPECT_EQ(Kstrtobool("2"), std::nullopt);
+  EXPECT_EQ(Kstrtobool(""), std::nullopt);
+}
+
 }  // namespace
 }  // namespace memhp::model

@@ -36,6 +36,8 @@ constexpr std::array kErrnos = {
               absl::StatusCode::kResourceExhausted},
     ErrnoInfo{Errno::kEFAULT, "EFAULT", "Bad address",
               absl::StatusCode::kInternal},
+    ErrnoInfo{Errno::kEACCES, "EACCES", "Permission denied",
+              absl::StatusCode::kPermissionDenied},
     ErrnoInfo{Errno::kEBUSY, "EBUSY", "Device or resource busy",
               absl::StatusCode::kFailedPrecondition},
     ErrnoInfo{Errno::kEEXIST, "EEXIST", "File exists",

@@ -28,6 +28,7 @@ enum class Errno : int {
   kE2BIG = 7,
   kEAGAIN = 11,
   kENOMEM = 12,
+  kEACCES = 13,
   kEFAULT = 14,
   kEBUSY = 16,
   kEEXIST = 17,

@@ -1,17 +1,21 @@
 #include "traces/replay.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
+#include <set>
 #include <variant>
 
 #include "hotplug/e820.h"
 #include "hotplug/machine.h"
 #include "hotplug/render.h"
 #include "model/geometry.h"
+#include "model/operation.h"
+#include "model/status.h"
 #include "model/strings.h"
-#include "traces/boot.h"
 #include "traces/capture_log.h"
 #include "traces/import.h"
+#include "traces/run.h"
 
 namespace memhp::traces {
 
@@ -28,7 +32,8 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 
 class Replayer {
  public:
-  Replayer(const Trace& t, std::string_view file) : t_(t) {
+  Replayer(const Trace& t, std::string_view file, ReplayOptions options)
+      : t_(t), tm_(t.config), options_(std::move(options)) {
     report_.file = std::string(file);
   }
 
@@ -58,6 +63,12 @@ class Replayer {
     report_.mismatches.push_back({s.line, PrintStep(s), *got});
   }
   void DoBoot(const Step& s);
+  void DoWrite(const Step& s, const Write& w);
+  void DoDimmAdd(const Step& s, const DimmAdd& d);
+  void DoDimmRemove(const Step& s, const DimmRemove& d);
+  void Outcome(const Step& s, StepOutcome o, bool is_write);
+  std::optional<std::string> Rc(const ExpectRc& e) const;
+  std::optional<std::string> Errno(const ExpectErrno& e) const;
 
   std::optional<std::string> Zone(const ExpectZone& e) const;
   std::optional<std::string> Block(const ExpectBlock& e) const;
@@ -66,20 +77,86 @@ class Replayer {
 
   const Trace& t_;
   ReplayReport report_;
-  std::unique_ptr<hotplug::Machine> machine_;
+  hotplug::Machine* machine_ = nullptr;  // tm_'s, once booted
   bool diverged_ = false;
+  TraceMachine tm_;
+  ReplayOptions options_;
+  // The outcome of the last write, for `expect rc` / `expect errno`.
+  std::optional<absl::Status> last_write_;
   size_t dmesg_from_ = 0;  // first log line since the previous snapshot
   size_t dmesg_pos_ = 0;   // dmesg expects match in order
 };
 
 void Replayer::DoBoot(const Step& s) {
-  if (diverged_) return;  // e.g. a cold-plugged DIMM the model cannot add
-  absl::StatusOr<BootedTrace> b = BootTraceConfig(t_.config, report_.file);
-  if (!b.ok()) return Unsupported(s, std::string(b.status().message()));
-  for (std::string& n : b->notes) report_.notes.push_back(std::move(n));
-  machine_ = std::move(b->machine);
+  if (diverged_) return;
+  if (absl::Status b = tm_.Boot(report_.file); !b.ok()) {
+    return Unsupported(s, std::string(b.message()));
+  }
+  for (const std::string& n : tm_.notes()) report_.notes.push_back(n);
+  machine_ = tm_.machine();
   dmesg_from_ = 0;
   dmesg_pos_ = 0;
+  if (options_.after_step) {
+    if (absl::Status v = options_.after_step(*machine_); !v.ok()) {
+      ++report_.mismatched;
+      report_.mismatches.push_back(
+          {s.line, "(invariants hold after) boot", std::string(v.message())});
+    }
+  }
+}
+
+void Replayer::DoWrite(const Step& s, const Write& w) {
+  if (diverged_ || !tm_.machine()) return;
+  Outcome(s, tm_.Write(w), /*is_write=*/true);
+}
+
+void Replayer::DoDimmAdd(const Step& s, const DimmAdd& d) {
+  if (!tm_.machine()) {
+    tm_.ColdPlug(d);
+    return;
+  }
+  if (diverged_) return;
+  Outcome(s, tm_.AddDimm(d), /*is_write=*/false);
+}
+
+void Replayer::DoDimmRemove(const Step& s, const DimmRemove& d) {
+  if (diverged_ || !tm_.machine()) return;
+  Outcome(s, tm_.RemoveDimm(d), /*is_write=*/false);
+}
+
+void Replayer::Outcome(const Step& s, StepOutcome o, bool is_write) {
+  if (!o.supported) return Unsupported(s, std::move(o.reason));
+  if (is_write) last_write_ = std::move(o.result);
+  if (options_.after_step) {
+    if (absl::Status v = options_.after_step(*tm_.machine()); !v.ok()) {
+      ++report_.mismatched;
+      report_.mismatches.push_back(
+          {s.line, Cat("(invariants hold after) ", PrintStep(s)),
+           std::string(v.message())});
+    }
+  }
+}
+
+std::optional<std::string> Replayer::Rc(const ExpectRc& e) const {
+  if (!last_write_) return "(no write before it)";
+  const int got = last_write_->ok() ? 0 : 1;
+  if (got == e.rc) return std::nullopt;
+  std::string out = Cat("expect rc ", got);
+  if (!last_write_->ok()) {
+    if (std::optional<model::Errno> err = model::ErrnoOf(*last_write_)) {
+      out += Cat(" (", model::ErrnoName(*err), ")");
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> Replayer::Errno(const ExpectErrno& e) const {
+  if (!last_write_) return "(no write before it)";
+  if (last_write_->ok()) return "expect rc 0";
+  const std::optional<model::Errno> err = model::ErrnoOf(*last_write_);
+  if (err == e.errno_value) return std::nullopt;
+  return Cat("expect errno ",
+             err ? std::string(model::ErrnoName(*err)) : "(none)");
 }
 
 std::optional<std::string> Replayer::Zone(const ExpectZone& e) const {
@@ -162,18 +239,9 @@ absl::StatusOr<ReplayReport> Replayer::Run() {
                 dmesg_pos_ = 0;
               }
             },
-            [&](const Write&) {
-              Unsupported(s,
-                          "sysfs writes come with the hotplug core (issue 4)");
-            },
-            [&](const DimmAdd&) {
-              Unsupported(s,
-                          "DIMM hot-add comes with the hotplug core (issue 4)");
-            },
-            [&](const DimmRemove&) {
-              Unsupported(
-                  s, "DIMM hot-remove comes with the hotplug core (issue 4)");
-            },
+            [&](const Write& w) { DoWrite(s, w); },
+            [&](const DimmAdd& d) { DoDimmAdd(s, d); },
+            [&](const DimmRemove& d) { DoDimmRemove(s, d); },
             [&](const Schedule&) {
               Unsupported(s, "interleavings come with the race explorer");
             },
@@ -212,8 +280,12 @@ absl::StatusOr<ReplayReport> Replayer::Run() {
             [&](const ExpectDmesg& e) {
               Check(s, machine_ && !diverged_ ? Dmesg(e) : std::nullopt);
             },
-            [&](const ExpectRc&) { Check(s, std::nullopt); },
-            [&](const ExpectErrno&) { Check(s, std::nullopt); },
+            [&](const ExpectRc& e) {
+              Check(s, machine_ && !diverged_ ? Rc(e) : std::nullopt);
+            },
+            [&](const ExpectErrno& e) {
+              Check(s, machine_ && !diverged_ ? Errno(e) : std::nullopt);
+            },
         },
         s.kind);
   }
@@ -253,8 +325,9 @@ absl::StatusOr<Trace> LoadTraceOrCaptureLog(std::string_view text,
 }
 
 absl::StatusOr<ReplayReport> ReplayTrace(const Trace& trace,
-                                         std::string_view file) {
-  return Replayer(trace, file).Run();
+                                         std::string_view file,
+                                         ReplayOptions options) {
+  return Replayer(trace, file, std::move(options)).Run();
 }
 
 std::string RenderReportText(const std::vector<ReplayReport>& reports) {

@@ -11,10 +11,12 @@
 #ifndef MEMHP_TRACES_REPLAY_H_
 #define MEMHP_TRACES_REPLAY_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "hotplug/machine.h"
 #include "traces/trace.h"
 
 namespace memhp::traces {
@@ -54,11 +56,19 @@ struct ReplayReport {
 absl::StatusOr<Trace> LoadTraceOrCaptureLog(std::string_view text,
                                             std::string_view file);
 
+struct ReplayOptions {
+  // Called after boot and after every operation; a failure is reported as a
+  // mismatch at that step ("(invariants hold after) STEP"). The CLI passes
+  // the invariant registry of properties/.
+  std::function<absl::Status(hotplug::Machine&)> after_step;
+};
+
 // Replays `trace`; `file` names it in the report.
 // Errors: InvalidArgument for a configuration the model cannot set up (an
 // unknown geometry for the profile, a toggle that does not apply).
 absl::StatusOr<ReplayReport> ReplayTrace(const Trace& trace,
-                                         std::string_view file);
+                                         std::string_view file,
+                                         ReplayOptions options = {});
 
 // Human-readable report: one block per mismatch ("FILE:LINE: mismatch",
 // "  expected: ...", "  got:      ..."), the unsupported steps, then

@@ -1,0 +1,66 @@
+// Memory blocks going online and offline through the driver core
+// (drivers/base/memory.c and drivers/base/core.c, v6.1):
+// memory_block_online / memory_block_offline (mem_hotplug_begin/done around
+// online_pages / offline_pages), memory_block_change_state,
+// memory_subsys_online / memory_subsys_offline, device_online /
+// device_offline, and the sysfs stores `state` and `online`.
+//
+// Suspension points: device_hotplug_lock (taken by the stores, held by the
+// callers of DeviceOnline/DeviceOffline) and mem_hotplug_lock (write side,
+// mem_hotplug_begin). While a block is being offlined its state reads
+// "going-offline".
+// DIVERGENCE: cpus_read_lock() in mem_hotplug_begin() and the per-device
+// device_lock() are not modelled (nothing else here takes them); a block
+// that disappeared while a store waited for device_hotplug_lock fails the
+// store with -ENODEV (the kernel's kernfs drain makes the removal wait
+// instead).
+
+#ifndef MEMHP_HOTPLUG_MEMORY_ONLINE_H_
+#define MEMHP_HOTPLUG_MEMORY_ONLINE_H_
+
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "hotplug/machine.h"
+#include "model/operation.h"
+#include "model/types.h"
+
+namespace memhp::hotplug {
+
+// Kernel: drivers/base/memory.c memory_block_online (v6.1): the zone from
+// zone_for_pfn_range(mem->online_type, ...), then under mem_hotplug_lock
+// online_pages() of the whole block; on success mem->zone is that zone.
+// Returns 0 or -errno.
+model::Operation<int> MemoryBlockOnline(Machine& m, model::BlockId id);
+// Kernel: drivers/base/memory.c memory_block_offline (v6.1): -EINVAL for a
+// block without a single zone (before any lock), else offline_pages()
+// under mem_hotplug_lock; on success mem->zone is cleared.
+model::Operation<int> MemoryBlockOffline(Machine& m, model::BlockId id);
+
+// Kernel: drivers/base/core.c device_online (v6.1) on a memory block:
+// memory_subsys_online() when dev->offline, else 1 (already online).
+// REQUIRES: device_hotplug_lock held by the caller.
+model::Operation<int> DeviceOnline(Machine& m, model::BlockId id);
+// Kernel: drivers/base/core.c device_offline (v6.1) on a memory block:
+// memory_subsys_offline() unless dev->offline (then 1).
+// REQUIRES: device_hotplug_lock held by the caller.
+model::Operation<int> DeviceOffline(Machine& m, model::BlockId id);
+
+// Kernel: drivers/base/memory.c state_store (v6.1): -EINVAL for a value
+// mhp_online_type_from_str() does not know, then under device_hotplug_lock
+// device_online() with mem->online_type set, or device_offline(); a block
+// already in the requested state is -EINVAL too.
+model::Operation<absl::Status> StateStore(Machine& m, model::BlockId id,
+                                          std::string_view buf);
+// Kernel: drivers/base/core.c online_store (v6.1): strtobool(), then under
+// device_hotplug_lock device_online() or device_offline(); a block already
+// in the requested state succeeds.
+model::Operation<absl::Status> OnlineStore(Machine& m, model::BlockId id,
+                                           std::string_view buf);
+
+// Kernel: drivers/base/memory.c auto_online_blocks_store (v6.1).
+absl::Status AutoOnlineBlocksStore(Machine& m, std::string_view buf);
+
+}  // namespace memhp::hotplug
+
+#endif  // MEMHP_HOTPLUG_MEMORY_ONLINE_H_
