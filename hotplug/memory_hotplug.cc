@@ -255,7 +255,9 @@ Operation<int> TryRemoveMemory(Machine& m, PhysAddr start, ByteSize size) {
 }
 
 Operation<bool> RemoveMemoryLocked(Machine& m, PhysAddr start, ByteSize size) {
-  if (co_await TryRemoveMemory(m, start, size) != 0) {
+  // (co_await inside a condition trips GCC 12's coroutine temporaries.)
+  const int rc = co_await TryRemoveMemory(m, start, size);
+  if (rc != 0) {
     m.log().Bug({"mm/memory_hotplug.c", "__remove_memory"},
                 {"kernel BUG at mm/memory_hotplug.c:2159!"});
     co_return false;

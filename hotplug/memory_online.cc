@@ -39,9 +39,12 @@ Operation<int> MemoryBlockChangeState(Machine& m, BlockId id,
     mem->state = MemoryBlockState::kGoingOffline;
   }
   // memory_block_action().
-  const int ret = to_state == MemoryBlockState::kOnline
-                      ? co_await MemoryBlockOnline(m, id)
-                      : co_await MemoryBlockOffline(m, id);
+  int ret = 0;
+  if (to_state == MemoryBlockState::kOnline) {
+    ret = co_await MemoryBlockOnline(m, id);
+  } else {
+    ret = co_await MemoryBlockOffline(m, id);
+  }
   mem = m.mutable_blocks().FindMutable(id);
   mem->state = ret != 0 ? from_state_req : to_state;
   co_return ret;
@@ -164,8 +167,10 @@ Operation<absl::Status> OnlineStore(Machine& m, BlockId id,
   int ret = 0;
   if (m.blocks().Find(id) == nullptr) {
     ret = -static_cast<int>(Errno::kENODEV);
+  } else if (*val) {
+    ret = co_await DeviceOnline(m, id);
   } else {
-    ret = *val ? co_await DeviceOnline(m, id) : co_await DeviceOffline(m, id);
+    ret = co_await DeviceOffline(m, id);
   }
   co_await m.device_hotplug_lock().Unlock();
   co_return StoreResult(ret, "online_store");
