@@ -5,6 +5,7 @@
 
 #include "hotplug/add_pages.h"
 #include "hotplug/memory_online.h"
+#include "hotplug/zone_span.h"
 #include "model/check.h"
 #include "model/status.h"
 #include "model/strings.h"
@@ -92,8 +93,27 @@ int ArchAddMemory(Machine& m, NodeId nid, PhysAddr start, ByteSize size) {
 
 void ArchRemoveMemory(Machine& m, PhysAddr start, ByteSize size) {
   const model::Geometry& g = m.geometry();
-  RemovePages(m.sparse(), g.PfnDown(start), g.PagesIn(size),
-              /*altmap=*/nullptr);
+  const Pfn start_pfn = g.PfnDown(start);
+  const NrPages nr_pages = g.PagesIn(size);
+  if (!m.profile().shrink_zone_span_on_offline) {
+    // v5.3: zone = page_zone(pfn_to_page(start_pfn)), then
+    // __remove_pages(zone, ...) shrinks zone and node section by section
+    // (__remove_zone) before each sparse_remove_section(). Memory that was
+    // never onlined has a poisoned memmap: reading it is the kernel's BUG.
+    if (!m.sparse().CheckPageReadable(start_pfn).ok()) return;
+    const sparse::PageState st = m.sparse().memmap().Get(start_pfn);
+    PgData* pgdat = m.NodeData(st.nid);
+    if (pgdat != nullptr && st.zone >= 0 && st.zone < kMaxNrZones) {
+      const NrPages per_section = g.PagesPerSection();
+      for (Pfn pfn = start_pfn; pfn < start_pfn + nr_pages;
+           pfn += per_section) {
+        RemoveZoneV53(m.sparse(), *pgdat, ZoneAt(st.zone), pfn, per_section);
+        RemovePages(m.sparse(), pfn, per_section, /*altmap=*/nullptr);
+      }
+      return;
+    }
+  }
+  RemovePages(m.sparse(), start_pfn, nr_pages, /*altmap=*/nullptr);
   // kernel_physical_mapping_remove(): the direct map (not modelled).
 }
 

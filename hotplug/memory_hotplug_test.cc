@@ -7,6 +7,7 @@
 
 #include "hotplug/memory_hotplug.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,10 @@ constexpr uint64_t kBlock = uint64_t{128} << 20;
 
 class HotplugTest : public ::testing::Test {
  protected:
+  explicit HotplugTest(KernelVersion v = KernelVersion::kV6_1)
+      : m_(*model::Geometry::Named("x86_64-la57", v),
+           model::KernelProfile::For(v)) {}
+
   void SetUp() override {
     absl::StatusOr<E820Table> fw = ParseE820Table(kP2Firmware, "p2");
     ASSERT_TRUE(fw.ok()) << fw.status();
@@ -79,8 +84,12 @@ class HotplugTest : public ::testing::Test {
     return false;
   }
 
-  Machine m_{*model::Geometry::Named("x86_64-la57", KernelVersion::kV6_1),
-             model::KernelProfile::For(KernelVersion::kV6_1)};
+  Machine m_;
+};
+
+class HotplugV53Test : public HotplugTest {
+ protected:
+  HotplugV53Test() : HotplugTest(KernelVersion::kV5_3) {}
 };
 
 TEST_F(HotplugTest, AddMemoryCreatesOfflineBlocksAndAnIomemResource) {
@@ -337,6 +346,53 @@ TEST_F(HotplugTest, AutoOnline) {
   EXPECT_EQ(StateOf(32), "online");
   EXPECT_EQ(StateOf(33), "online");
   EXPECT_EQ(ZoneOf(ZoneType::kMovable).present_pages, model::NrPages(65536));
+}
+
+// v5.3: offlining leaves the zone span (and the memmap, PG_reserved);
+// __remove_pages shrinks zone and node when the memory goes.
+//
+//   Movable [32 33]  offline 32 -> still [32 33]
+//   remove 32       -> [33]
+TEST_F(HotplugV53Test, ZonesShrinkAtRemovalNotAtOffline) {
+  ASSERT_EQ(Add(4 * kGiB, kBlock), 0);
+  ASSERT_EQ(Add(4 * kGiB + kBlock, kBlock), 0);
+  ASSERT_TRUE(State(32, "online_movable").ok());
+  ASSERT_TRUE(State(33, "online_movable").ok());
+  ASSERT_TRUE(State(32, "offline").ok());
+  EXPECT_EQ(ZoneOf(ZoneType::kMovable).zone_start_pfn, model::Pfn(0x100000));
+  EXPECT_EQ(ZoneOf(ZoneType::kMovable).spanned_pages, model::NrPages(65536));
+  EXPECT_EQ(ZoneOf(ZoneType::kMovable).present_pages, model::NrPages(32768));
+  EXPECT_EQ(m_.sparse().memmap().Get(model::Pfn(0x100000)).kind,
+            sparse::MemmapKind::kInitialised);
+  ASSERT_EQ(
+      RunToCompletion(RemoveMemory(m_, PhysAddr(4 * kGiB), ByteSize(kBlock))),
+      0);
+  EXPECT_EQ(ZoneOf(ZoneType::kMovable).zone_start_pfn, model::Pfn(0x108000));
+  EXPECT_EQ(ZoneOf(ZoneType::kMovable).spanned_pages, model::NrPages(32768));
+  // The same in v6.1 shrank at the offline already (see
+  // OfflineFromTheBottomShrinksTheZoneStart).
+}
+
+// v5.3: removing memory that was never onlined reads the zone from a
+// poisoned struct page (arch_remove_memory's page_zone(pfn_to_page())):
+// the kernel's BUG, fixed in v5.5 by shrinking at offline instead.
+TEST_F(HotplugV53Test, RemovingNeverOnlinedMemoryReadsAPoisonedPage) {
+  ASSERT_EQ(Add(4 * kGiB, kBlock), 0);
+  EXPECT_FALSE(m_.log().HasBug());
+  (void)RunToCompletion(RemoveMemory(m_, PhysAddr(4 * kGiB), ByteSize(kBlock)));
+  ASSERT_TRUE(m_.log().HasBug());
+  const std::vector<std::string> dmesg = m_.log().DmesgLines();
+  EXPECT_NE(std::find(dmesg.begin(), dmesg.end(),
+                      "page dumped because: VM_BUG_ON_PAGE(PagePoisoned(p))"),
+            dmesg.end());
+}
+
+TEST_F(HotplugTest, RemovingNeverOnlinedMemoryIsFineInV61) {
+  ASSERT_EQ(Add(4 * kGiB, kBlock), 0);
+  EXPECT_EQ(
+      RunToCompletion(RemoveMemory(m_, PhysAddr(4 * kGiB), ByteSize(kBlock))),
+      0);
+  EXPECT_FALSE(m_.log().HasBug());
 }
 
 }  // namespace

@@ -183,7 +183,16 @@ int OfflinePages(Machine& m, Pfn start_pfn, NrPages nr_pages, NodeId nid,
   AdjustPresentPageCount(sparse, *pgdat, zone, start_pfn,
                          -static_cast<int64_t>(nr_pages.value()));
   m.MemoryNotify(MemoryAction::kOffline, arg);
-  RemovePfnRangeFromZone(sparse, *pgdat, zone, start_pfn, nr_pages);
+  if (m.profile().shrink_zone_span_on_offline) {
+    RemovePfnRangeFromZone(sparse, *pgdat, zone, start_pfn, nr_pages);
+  } else {
+    // v5.3: __offline_isolated_pages() leaves the pages PG_reserved in
+    // their zone; the span shrinks when the memory is removed.
+    sparse.mutable_memmap().Assign(
+        model::PfnRange(start_pfn, end_pfn),
+        sparse::PageState::Initialised(static_cast<int>(zone), nid,
+                                       /*reserved=*/true));
+  }
   return 0;
 }
 

@@ -1,6 +1,7 @@
 #include "hotplug/zone_span.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "model/check.h"
 
@@ -145,6 +146,79 @@ void RemovePfnRangeFromZone(sparse::Sparse& sparse, PgData& pgdat,
   if (zone == ZoneType::kDevice) return;
   ShrinkZoneSpan(sparse, pgdat, zone, start_pfn, start_pfn + nr_pages);
   UpdatePgdatSpan(pgdat);
+}
+
+namespace {
+
+// v5.3 find_smallest_section_pfn / find_biggest_section_pfn: pfn_valid(),
+// the node, and the zone unless it is NULL (the pgdat search).
+bool ValidPageOf(sparse::Sparse& sparse, Pfn pfn, NodeId nid,
+                 std::optional<ZoneType> zone) {
+  if (!sparse.PfnValid(pfn)) return false;
+  const sparse::PageState st = sparse.memmap().Get(pfn);
+  if (st.nid != nid) return false;
+  return !zone || st.zone == static_cast<int>(*zone);
+}
+
+Pfn FindSmallestV53(sparse::Sparse& sparse, NodeId nid,
+                    std::optional<ZoneType> zone, Pfn start_pfn, Pfn end_pfn) {
+  const NrPages step = sparse.geometry().PagesPerSubsection();
+  for (; start_pfn < end_pfn; start_pfn += step) {
+    if (ValidPageOf(sparse, start_pfn, nid, zone)) return start_pfn;
+  }
+  return Pfn(0);
+}
+
+Pfn FindBiggestV53(sparse::Sparse& sparse, NodeId nid,
+                   std::optional<ZoneType> zone, Pfn start_pfn, Pfn end_pfn) {
+  const NrPages step = sparse.geometry().PagesPerSubsection();
+  if (end_pfn <= start_pfn) return Pfn(0);
+  for (Pfn pfn = end_pfn - NrPages(1);; pfn -= step) {
+    if (ValidPageOf(sparse, pfn, nid, zone)) return pfn;
+    if (pfn.value() < start_pfn.value() + step.value()) break;
+  }
+  return Pfn(0);
+}
+
+// The shared shape of v5.3's shrink_zone_span and shrink_pgdat_span over a
+// span [*start, *start + *spanned).
+void ShrinkSpanV53(sparse::Sparse& sparse, NodeId nid,
+                   std::optional<ZoneType> zone, Pfn* span_start,
+                   NrPages* spanned, Pfn start_pfn, Pfn end_pfn) {
+  const Pfn old_start = *span_start;
+  const Pfn old_end = *span_start + *spanned;
+  if (old_start == start_pfn) {
+    const Pfn pfn = FindSmallestV53(sparse, nid, zone, end_pfn, old_end);
+    if (pfn.value() != 0) {
+      *span_start = pfn;
+      *spanned = old_end - pfn;
+    }
+  } else if (old_end == end_pfn) {
+    const Pfn pfn = FindBiggestV53(sparse, nid, zone, old_start, start_pfn);
+    if (pfn.value() != 0) *spanned = pfn - old_start + NrPages(1);
+  }
+  // The span may hold only holes now: any valid page of it outside the
+  // removed range keeps it.
+  const NrPages step = sparse.geometry().PagesPerSubsection();
+  for (Pfn pfn = old_start; pfn < old_end; pfn += step) {
+    if (!ValidPageOf(sparse, pfn, nid, zone)) continue;
+    if (pfn >= start_pfn && pfn < end_pfn) continue;
+    return;
+  }
+  *span_start = Pfn(0);
+  *spanned = NrPages(0);
+}
+
+}  // namespace
+
+void RemoveZoneV53(sparse::Sparse& sparse, PgData& pgdat, ZoneType type,
+                   Pfn start_pfn, NrPages nr_pages) {
+  Zone& zone = pgdat.zone(type);
+  const Pfn end_pfn = start_pfn + nr_pages;
+  ShrinkSpanV53(sparse, pgdat.node_id, type, &zone.zone_start_pfn,
+                &zone.spanned_pages, start_pfn, end_pfn);
+  ShrinkSpanV53(sparse, pgdat.node_id, std::nullopt, &pgdat.node_start_pfn,
+                &pgdat.node_spanned_pages, start_pfn, end_pfn);
 }
 
 void AdjustPresentPageCount(const sparse::Sparse& sparse, PgData& pgdat,

@@ -72,6 +72,16 @@ void RemovePfnRangeFromZone(sparse::Sparse& sparse, PgData& pgdat,
                             ZoneType zone, model::Pfn start_pfn,
                             model::NrPages nr_pages);
 
+// Kernel: mm/memory_hotplug.c __remove_zone (v5.3) with its
+// shrink_zone_span and shrink_pgdat_span: run for each section before
+// sparse_remove_section() when the profile shrinks at removal
+// (!shrink_zone_span_on_offline). The searches step by sub-sections and
+// accept any pfn_valid() pfn of the node (and zone) outside the removed
+// range; when no such pfn is left anywhere in the old span, the zone (node)
+// becomes empty. A range in the middle leaves the span.
+void RemoveZoneV53(sparse::Sparse& sparse, PgData& pgdat, ZoneType zone,
+                   model::Pfn start_pfn, model::NrPages nr_pages);
+
 // Kernel: mm/memory_hotplug.c adjust_present_page_count (v6.1): the zone's
 // and node's present pages change by nr_pages (negative to remove); for an
 // early section the zone's present_early_pages too.

@@ -37,6 +37,7 @@ KernelProfile KernelProfile::For(KernelVersion v) {
       p.sparse_remove_section_checks_valid = false;
       p.misaligned_warn_hex_prefix_fixed = false;
       p.online_mem_sections_warns_invalid = true;
+      p.shrink_zone_span_on_offline = false;
       break;
     case KernelVersion::kV6_1:
       // Defaults are 6.1.192 (Debian), stable backports included.

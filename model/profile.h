@@ -71,6 +71,15 @@ struct KernelProfile {
   // check_pfn_span's WARN prints "end: %#lx" (v6.6+) instead of "end: #%lx".
   bool misaligned_warn_hex_prefix_fixed = false;
 
+  // --- mm/memory_hotplug.c: zone and node spans ---------------------------
+  // Zones shrink when memory is offlined (remove_pfn_range_from_zone at the
+  // end of offline_pages, which also poisons the struct pages; v5.5,
+  // "mm/memory_hotplug: shrink zones when offlining memory"). False in v5.3:
+  // offline_pages leaves the span and the memmap; __remove_pages ->
+  // __remove_zone shrinks zone and node at removal, searching with
+  // pfn_valid() and scanning the whole zone for any page of it left.
+  bool shrink_zone_span_on_offline = true;
+
   // --- mm/sparse.c: online_mem_sections / offline_mem_sections ------------
   // WARN_ON(!valid_section_nr(nr)) and skip (v5.3 .. v6.19); v7.1 flips the
   // bit unconditionally.
