@@ -218,7 +218,10 @@ std::vector<MemoryBlock*> MemoryBlocks::WalkMemoryBlocks(
 void MemoryBlocks::RegisterMemoryBlocksUnderNodeHotplug(
     const model::Geometry& g, NodeId nid, Pfn start_pfn, Pfn end_pfn) {
   const uint64_t first = BlockOf(g.SectionOf(start_pfn)).value();
-  const uint64_t last = BlockOf(g.SectionOf(end_pfn)).value();
+  // walk_memory_blocks(PFN_PHYS(start_pfn), PFN_PHYS(end_pfn - start_pfn)):
+  // the last block is that of end_pfn - 1.
+  if (end_pfn <= start_pfn) return;
+  const uint64_t last = BlockOf(g.SectionOf(Pfn(end_pfn.value() - 1))).value();
   for (auto it = blocks_.lower_bound(first);
        it != blocks_.end() && it->first <= last; ++it) {
     // memory_block_add_nid(mem, nid, MEMINIT_HOTPLUG).

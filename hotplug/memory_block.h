@@ -101,8 +101,10 @@ class MemoryBlocks {
 
   // Kernel: drivers/base/node.c register_memory_blocks_under_node with
   // MEMINIT_HOTPLUG (v6.1): memory_block_add_nid() sets the node of every
-  // block of [start_pfn, end_pfn] (inclusive end, as the kernel passes
-  // PFN_UP(start + size - 1)).
+  // block of [start_pfn, end_pfn). add_memory_resource() passes
+  // PFN_UP(start + size - 1), the pfn after the range's last byte, and the
+  // walk covers PFN_PHYS(end_pfn - start_pfn) bytes, so the block after the
+  // range keeps its node.
   void RegisterMemoryBlocksUnderNodeHotplug(const model::Geometry& g,
                                             model::NodeId nid,
                                             model::Pfn start_pfn,

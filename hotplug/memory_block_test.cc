@@ -185,6 +185,21 @@ TEST(CreateMemoryBlockDevicesTest, HotAddedRangeGetsOfflineBlocks) {
     EXPECT_EQ(MemoryBlocks::StateShow(*mem), "offline");
     EXPECT_TRUE(mem->nid.IsNoNode());
   }
+  // register_memory_blocks_under_node(nid, PFN_DOWN(start),
+  // PFN_UP(start + size - 1)) for the first 512 MiB on node 1: the end pfn
+  // is exclusive, so memory36 (the next block, another DIMM's) keeps its
+  // node.
+  //
+  //   4G      memory32..35 (node 1)   4.5G  memory36 (node 0)
+  //   |=============================|-------|
+  blocks.RegisterMemoryBlocksUnderNodeHotplug(g, NodeId(0), Pfn(0x120000),
+                                              Pfn(0x128000));
+  blocks.RegisterMemoryBlocksUnderNodeHotplug(g, NodeId(1), Pfn(0x100000),
+                                              Pfn(0x120000));
+  for (uint64_t id = 32; id < 36; ++id) {
+    EXPECT_EQ(blocks.Find(BlockId(id))->nid, NodeId(1)) << id;
+  }
+  EXPECT_EQ(blocks.Find(BlockId(36))->nid, NodeId(0));
   // Overlapping an existing block: -EEXIST, and the new blocks are gone.
   EXPECT_EQ(model::ErrnoOf(blocks.CreateMemoryBlockDevices(
                 log, g, model::PhysAddr(3584ull << 20), ByteSize(1 << 30))),
