@@ -244,7 +244,21 @@ absl::Status CheckBlocks(Machine& m) {
     }
   }
   for (SectionNr nr : PresentSections(m)) {
-    if (m.blocks().Find(m.blocks().BlockOf(nr)) == nullptr) {
+    if (m.blocks().Find(m.blocks().BlockOf(nr)) != nullptr) continue;
+    // memremap_pages() adds sections without memory blocks: a section that
+    // holds only ZONE_DEVICE pages needs none.
+    bool device_only = true;
+    bool any = false;
+    m.sparse().memmap().ForEach(
+        m.geometry().SectionRange(nr),
+        [&](PfnRange, const sparse::PageState& st) {
+          if (st.kind == sparse::MemmapKind::kAbsent) return;
+          any = true;
+          if (st.zone != static_cast<int>(hotplug::ZoneType::kDevice)) {
+            device_only = false;
+          }
+        });
+    if (!any || !device_only) {
       return InvariantViolation(
           "BLOCK-4", Cat("present section ", nr.value(), " has no block"));
     }
@@ -288,7 +302,9 @@ const std::vector<Invariant>& Registry() {
        "mem->zone is set only for an online block, and all its online pages "
        "are in that zone.",
        "drivers/base/memory.c memory_block_online/offline", CheckBlocks},
-      {"BLOCK-4", "Every present section belongs to a memory block device.",
+      {"BLOCK-4",
+       "Every present section belongs to a memory block device, unless it "
+       "holds only ZONE_DEVICE pages (memremap_pages adds no blocks).",
        "drivers/base/memory.c memory_dev_init, create_memory_block_devices",
        CheckBlocks},
       {"NODE-1", "A node's span covers every non-empty zone of it.",

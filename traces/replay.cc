@@ -73,6 +73,7 @@ class Replayer {
   std::optional<std::string> Zone(const ExpectZone& e) const;
   std::optional<std::string> Block(const ExpectBlock& e) const;
   std::optional<std::string> Iomem(const ExpectIomem& e) const;
+  std::optional<std::string> Dax(const ExpectDax& e) const;
   std::optional<std::string> Dmesg(const ExpectDmesg& e);
 
   const Trace& t_;
@@ -213,6 +214,25 @@ std::optional<std::string> Replayer::Iomem(const ExpectIomem& e) const {
   return "(no such line in the model's /proc/iomem)";
 }
 
+std::optional<std::string> Replayer::Dax(const ExpectDax& e) const {
+  const hotplug::DevDax* dev = nullptr;
+  for (const hotplug::DevDax& d : tm_.dax()->bus().devices()) {
+    if (d.registered && d.name == e.name) dev = &d;
+  }
+  if (dev == nullptr) return Cat("no dax device ", e.name);
+  ExpectDax got{.name = e.name};
+  if (e.driver) got.driver = dev->driver ? dev->driver->name : "";
+  if (e.size) got.size = model::ByteSize(dev->Size());
+  if (e.target_node) got.target_node = model::NodeId(dev->region->target_node);
+  if (e.align) got.align = model::ByteSize(dev->align);
+  if (e.resource) {
+    got.resource =
+        dev->ranges.empty() ? dev->region->start() : dev->ranges[0].range.start;
+  }
+  if (got == e) return std::nullopt;
+  return PrintStep({0, "", got});
+}
+
 std::optional<std::string> Replayer::Dmesg(const ExpectDmesg& e) {
   const std::vector<std::string> lines =
       machine_->log().DmesgLines(dmesg_from_);
@@ -272,10 +292,12 @@ absl::StatusOr<ReplayReport> Replayer::Run() {
               }
               Check(s, got);
             },
-            [&](const ExpectDax&) {
-              // The dax bus comes with issue 5: never claimed as matched.
-              ++report_.expectations;
-              ++report_.unsupported;
+            [&](const ExpectDax& e) {
+              if (machine_ && !diverged_ && tm_.dax() == nullptr) {
+                Unsupported(
+                    s, "the dax stack is modelled for the v6.1 profile only");
+              }
+              Check(s, machine_ && !diverged_ ? Dax(e) : std::nullopt);
             },
             [&](const ExpectDmesg& e) {
               Check(s, machine_ && !diverged_ ? Dmesg(e) : std::nullopt);

@@ -72,8 +72,8 @@ expect rc 0
             std::string::npos);
 }
 
-// Writes outside the memory-hotplug core (the dax bus, issue 5) are
-// unsupported; writes of the core report the kernel's errno.
+// Writes to files the model does not have are unsupported; writes of the
+// core and of the dax bus report the kernel's errno.
 TEST(ReplayTest, WritesReportRcAndErrno) {
   ReplayReport r = Replay(R"(memhp-trace v1
 geometry x86_64
@@ -96,17 +96,19 @@ expect errno ENOENT
 write /sys/devices/system/memory/memory1/state online
 expect errno EBUSY
 write /sys/bus/dax/drivers/kmem/unbind dax0.0
+expect errno ENODEV
+write /sys/kernel/mm/transparent_hugepage/enabled never
 expect rc 0
 )",
                           "writes.trace");
-  EXPECT_EQ(r.expectations, 7);
-  EXPECT_EQ(r.matched, 5) << RenderReportText({r});
+  EXPECT_EQ(r.expectations, 8);
+  EXPECT_EQ(r.matched, 6) << RenderReportText({r});
   EXPECT_EQ(r.mismatched, 1);
   ASSERT_EQ(r.mismatches.size(), 1u);
   EXPECT_EQ(r.mismatches[0].got, "expect rc 0");
   EXPECT_EQ(r.unsupported, 1);
   ASSERT_EQ(r.unsupported_steps.size(), 1u);
-  EXPECT_EQ(r.unsupported_steps[0].step.rfind("write /sys/bus/dax", 0), 0u);
+  EXPECT_EQ(r.unsupported_steps[0].step.rfind("write /sys/kernel/mm", 0), 0u);
 }
 
 // An invariant check after every step (the CLI passes the registry): a
@@ -157,7 +159,7 @@ expect dmesg "x86/mm: Memory block size: 128MB"
 expect dmesg "Zone ranges:"
 expect block_size 0x10000000
 
-write /sys/bus/dax/drivers/kmem/unbind dax0.0
+write /sys/kernel/mm/transparent_hugepage/enabled never
 expect rc 0
 )";
 
@@ -194,21 +196,16 @@ TEST(ReplayTest, MismatchesShowExpectedGotAndWhere) {
 namespace memhp::traces {
 namespace {
 
-// p3's boot snapshot: everything the model covers matches; the ZONE_DEVICE
-// span and the hmem/dax iomem lines come from dax_hmem at boot (issue 5).
-TEST(ReplayTest, P3BootMismatchesOnlyWhereDaxHmemIsNotModelledYet) {
+// p3: soft-reserved memory given to dax_hmem at boot (hmem.0, dax0.0 under
+// device_dax with its ZONE_DEVICE span), then dax0.0 moved to kmem: every
+// expectation of the real kernel matches.
+TEST(ReplayTest, P3ReplaysCompletely) {
   ReplayReport r = Replay(ReadTestFile(CorpusTracePath("p3-hmem-kmem")),
                           "p3-hmem-kmem.trace");
-  std::vector<std::string> expected;
-  for (const ReplayMismatch& m : r.mismatches) expected.push_back(m.expected);
-  EXPECT_EQ(expected,
-            (std::vector<std::string>{
-                "expect zone node=0 zone=Device spanned=131072 present=0",
-                "expect iomem \"120000000-13fffffff : hmem.0\"",
-                "expect iomem \"  120000000-13fffffff : Soft Reserved\"",
-                "expect iomem \"    120000000-13fffffff : dax0.0\"",
-            }));
-  EXPECT_EQ(r.matched, 90);
+  EXPECT_TRUE(r.mismatches.empty()) << RenderReportText({r});
+  EXPECT_TRUE(r.unsupported_steps.empty()) << RenderReportText({r});
+  EXPECT_EQ(r.matched, r.expectations);
+  EXPECT_EQ(r.expectations, 225);
 }
 
 // Absurd firmware maps never crash the replay: memory beyond every zone

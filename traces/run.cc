@@ -1,5 +1,6 @@
 #include "traces/run.h"
 
+#include "hotplug/dax_sysfs.h"
 #include "hotplug/sysfs.h"
 #include "model/operation.h"
 #include "model/strings.h"
@@ -20,7 +21,16 @@ absl::Status TraceMachine::Boot(std::string_view file) {
   for (const DimmAdd& d : cold_dimms_) {
     if (absl::Status st = PlugDimm(d); !st.ok()) return st;
   }
+  // The dax stack's rules are modelled for v6.1 (device_dax claims every
+  // device; v6.3 gave hmem devices to kmem).
+  if (config_.profile == model::KernelVersion::kV6_1) {
+    dax_ = std::make_unique<hotplug::DaxModules>(*machine_);
+    // hmem_init is a late initcall: before userspace.
+    dax_->hmem().HmemInit(*machine_);
+  }
   machine_->set_system_running(true);
+  // The guest's /init loads device_dax, kmem and dax_hmem.
+  if (dax_) dax_->LoadModules();
   return absl::OkStatus();
 }
 
@@ -50,11 +60,13 @@ absl::Status TraceMachine::PlugDimm(const DimmAdd& d) {
 StepOutcome TraceMachine::Write(const traces::Write& w) {
   std::optional<model::Operation<absl::Status>> op =
       hotplug::SysfsWrite(*machine_, w.path, w.value);
+  if (!op && dax_) op = hotplug::DaxSysfsWrite(*dax_, w.path, w.value);
   if (!op) {
     return {.supported = false,
-            .reason =
-                "a sysfs file outside the memory-hotplug core (the dax "
-                "bus comes with issue 5)"};
+            .reason = dax_ || !w.path.starts_with("/sys/bus/dax")
+                          ? "a sysfs file the model does not have"
+                          : "the dax stack is modelled for the v6.1 profile "
+                            "only"};
   }
   return {.result = model::RunToCompletion(std::move(*op))};
 }

@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "hotplug/acpi_memhotplug.h"
+#include "hotplug/dax_modules.h"
 #include "hotplug/machine.h"
 #include "traces/qemu_dimm.h"
 #include "traces/trace.h"
@@ -38,7 +39,9 @@ class TraceMachine {
   // `dimm add` before `boot`: present when the machine starts.
   void ColdPlug(const DimmAdd& d) { cold_dimms_.push_back(d); }
   // `boot`: the configuration booted (traces/boot.h), then acpi_scan_init
-  // adds the cold-plugged DIMMs. Errors: the reason the model cannot boot.
+  // adds the cold-plugged DIMMs; on the v6.1 profile the dax stack comes up
+  // as in the capture guest (hmem_init, then device_dax, kmem, dax_hmem).
+  // Errors: the reason the model cannot boot.
   absl::Status Boot(std::string_view file);
 
   // `write PATH VALUE`.
@@ -52,6 +55,10 @@ class TraceMachine {
   hotplug::Machine* machine() { return machine_.get(); }
   const hotplug::Machine* machine() const { return machine_.get(); }
   const std::optional<QemuDeviceMemory>& qemu() const { return qemu_; }
+  // The device-dax stack, or nullptr (not booted, or a profile whose dax
+  // rules are not modelled).
+  hotplug::DaxModules* dax() { return dax_.get(); }
+  const hotplug::DaxModules* dax() const { return dax_.get(); }
   // Command-line options the kernel refused ("file:line:col: ...").
   const std::vector<std::string>& notes() const { return notes_; }
 
@@ -60,6 +67,7 @@ class TraceMachine {
 
   Config config_;
   std::unique_ptr<hotplug::Machine> machine_;
+  std::unique_ptr<hotplug::DaxModules> dax_;  // after machine_: destroyed first
   std::vector<std::string> notes_;
   std::optional<QemuDeviceMemory> qemu_;
   std::vector<DimmAdd> cold_dimms_;

@@ -1,0 +1,142 @@
+#include "hotplug/dax_hmem.h"
+
+#include "model/status.h"
+#include "model/strings.h"
+
+namespace memhp::hotplug {
+
+using model::Cat;
+using model::Operation;
+using model::PhysAddr;
+using model::Sprintf;
+
+namespace {
+
+constexpr int kENOMEM = -static_cast<int>(model::Errno::kENOMEM);
+constexpr int kENODEV = -static_cast<int>(model::Errno::kENODEV);
+constexpr int kENXIO = -static_cast<int>(model::Errno::kENXIO);
+
+unsigned long long Ull(uint64_t v) {
+  return static_cast<unsigned long long>(v);
+}
+
+// %pr of a MEM resource: "[mem 0x...-0x... flags 0x...]".
+std::string RawResource(const InclusiveRange& r, uint64_t flags) {
+  return Sprintf("[mem %#018llx-%#018llx flags %#llx]", Ull(r.start.value()),
+                 Ull(r.end.value()), Ull(flags));
+}
+
+}  // namespace
+
+HmemDevice* HmemDevices::Find(std::string_view name) {
+  for (HmemDevice& d : devices_) {
+    if (d.name == name) return &d;
+  }
+  return nullptr;
+}
+
+void HmemDevices::HmemRegisterDevice(Machine& m, int target_nid,
+                                     InclusiveRange r) {
+  if (m.iomem().RegionIntersects(r.start, r.Len(), kIoresourceMem,
+                                 IoresDesc::kSoftReserved) !=
+      RegionIntersection::kIntersects) {
+    return;
+  }
+  int id = 0;
+  while (memregion_ids_.contains(id)) ++id;
+  const std::string name = Sprintf("hmem.%d", id);
+  if (hmem_active_ == nullptr) {
+    hmem_active_ =
+        std::make_unique<ResourceTree>(PhysAddr(UINT64_MAX), &m.log());
+    hmem_active_->root()->name = "HMEM devices";
+  }
+  // An already active range: dev_dbg only.
+  if (hmem_active_->RequestRegion(hmem_active_->root(), r.start, r.Len(), name,
+                                  0) == nullptr) {
+    return;
+  }
+  memregion_ids_.insert(id);
+  // numa_map_to_online_node(): the node, or the nearest online one (without
+  // a SLIT every other node is equally far: the lowest online node).
+  int numa_node = target_nid;
+  if (target_nid >= 0 && !m.NodeOnline(model::NodeId(target_nid))) {
+    for (int n = 0; n < (1 << 10); ++n) {
+      if (m.NodeOnline(model::NodeId(n))) {
+        numa_node = n;
+        break;
+      }
+    }
+  }
+  // platform_device_add(): the resource, named after the device, inserted
+  // above the Soft Reserved entry.
+  Resource* res = m.iomem().Alloc(name, r.start, r.end, kIoresourceMem,
+                                  IoresDesc::kSoftReserved);
+  if (!m.iomem().InsertResource(m.iomem().root(), res).ok()) {
+    m.log().Printk(model::LogLevel::kErr,
+                   Cat("platform ", name, ": failed to claim resource 0: ",
+                       RawResource(r, kIoresourceMem)));
+    m.log().Printk(model::LogLevel::kErr,
+                   Cat("platform ", name, ": device add failed for ",
+                       RawResource(r, kIoresourceMem)));
+    (void)hmem_active_->ReleaseRegion(hmem_active_->root(), r.start, r.Len());
+    memregion_ids_.erase(id);
+    return;
+  }
+  devices_.push_back({.id = id,
+                      .name = name,
+                      .range = r,
+                      .target_node = target_nid,
+                      .numa_node = numa_node,
+                      .res = res});
+}
+
+void HmemDevices::HmemInit(Machine& m) {
+  std::vector<InclusiveRange> ranges;
+  (void)m.iomem().WalkIomemResDesc(
+      IoresDesc::kSoftReserved, kIoresourceMem, PhysAddr(0),
+      PhysAddr(UINT64_MAX), [&](const IomemRes& res) {
+        ranges.push_back({.start = res.start, .end = res.end});
+        return 0;
+      });
+  for (const InclusiveRange& r : ranges) {
+    HmemRegisterDevice(m, m.PhysToTargetNode(r.start).value(), r);
+  }
+}
+
+Operation<int> HmemDevices::DaxHmemProbe(DaxBus& bus, HmemDevice& pdev) {
+  DaxRegion* region = bus.AllocDaxRegion(
+      pdev.name, pdev.id, pdev.range, pdev.target_node,
+      /*align=*/
+      static_cast<uint32_t>(uint64_t{1}
+                            << (2 * bus.machine().geometry().page_shift() - 3)),
+      0);
+  if (region == nullptr) co_return kENOMEM;
+  region->provider_node = pdev.numa_node;
+  const int rc = co_await bus.DevmCreateDevDax(
+      {.region = region,
+       .id = -1,
+       .size = region_idle ? 0 : pdev.range.Len().value()});
+  if (rc != 0) {
+    bus.RemoveRegion(*region);
+    co_return rc;
+  }
+  co_return 0;
+}
+
+Operation<bool> HmemDevices::DaxHmemInit(DaxBus& bus) {
+  for (HmemDevice& d : devices_) {
+    if (d.bound) continue;
+    const int rc = co_await DaxHmemProbe(bus, d);
+    if (rc == 0) {
+      d.bound = true;
+    } else if (rc != kENODEV && rc != kENXIO) {
+      bus.machine().log().Printk(
+          model::LogLevel::kWarning,
+          Sprintf("hmem: probe of %s failed with error %d", d.name.c_str(),
+                  rc));
+    }
+  }
+  co_return true;
+}
+
+}  // namespace memhp::hotplug

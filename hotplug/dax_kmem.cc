@@ -1,0 +1,160 @@
+#include "hotplug/dax_kmem.h"
+
+#include "hotplug/memory_hotplug.h"
+#include "model/status.h"
+#include "model/strings.h"
+
+namespace memhp::hotplug {
+
+using model::Cat;
+using model::Operation;
+using model::PhysAddr;
+using model::Sprintf;
+
+namespace {
+
+constexpr int kEINVAL = -static_cast<int>(model::Errno::kEINVAL);
+constexpr int kEBUSY = -static_cast<int>(model::Errno::kEBUSY);
+constexpr int kENOSPC = -static_cast<int>(model::Errno::kENOSPC);
+
+unsigned long long Ull(uint64_t v) {
+  return static_cast<unsigned long long>(v);
+}
+
+std::string MappingText(size_t i, const InclusiveRange& r,
+                        std::string_view what) {
+  return Sprintf("mapping%zu: %#llx-%#llx ", i, Ull(r.start.value()),
+                 Ull(r.end.value())) +
+         std::string(what);
+}
+
+}  // namespace
+
+int DaxKmemRange(const Machine& m, const DevDax& dev, size_t i,
+                 InclusiveRange* r) {
+  const InclusiveRange& range = dev.ranges[i].range;
+  const uint64_t mb = m.blocks().block_size().value();
+  const uint64_t start = (range.start.value() + mb - 1) / mb * mb;
+  const uint64_t end = (range.end.value() + 1) / mb * mb - 1;
+  if (start >= end) {
+    *r = range;
+    return kENOSPC;
+  }
+  *r = {.start = PhysAddr(start), .end = PhysAddr(end)};
+  return 0;
+}
+
+Operation<int> DevDaxKmemProbe(DaxBus& bus, DevDax& dev) {
+  Machine& m = bus.machine();
+  // Good NUMA information for the memory, or no kmem.
+  const int numa_node = dev.target_node;
+  if (numa_node < 0) {
+    m.log().Printk(
+        model::LogLevel::kWarning,
+        Cat(DevPrefix(dev),
+            Sprintf("rejecting DAX region with invalid node: %d", numa_node)));
+    co_return kEINVAL;
+  }
+  uint64_t total_len = 0;
+  for (size_t i = 0; i < dev.ranges.size(); ++i) {
+    InclusiveRange range;
+    if (DaxKmemRange(m, dev, i, &range) != 0) {
+      m.log().Printk(model::LogLevel::kInfo,
+                     Cat(DevPrefix(dev),
+                         MappingText(i, range, "too small after alignment")));
+      continue;
+    }
+    total_len += range.Len().value();
+  }
+  if (total_len == 0) {
+    m.log().Printk(model::LogLevel::kWarning,
+                   Cat(DevPrefix(dev),
+                       "rejecting DAX region without any memory after "
+                       "alignment"));
+    co_return kEINVAL;
+  }
+  DevDax::KmemData data{.res_name = dev.name};
+  data.res.assign(dev.ranges.size(), nullptr);
+  // memory_group_register_static(numa_node, PFN_UP(total_len)).
+  // DIVERGENCE: memory groups come with the auto-movable policy; until then
+  // the memory is added on the node directly (MHP_NID_IS_MGID not used).
+  int mapped = 0;
+  int rc = 0;
+  for (size_t i = 0; i < dev.ranges.size(); ++i) {
+    InclusiveRange range;
+    if (DaxKmemRange(m, dev, i, &range) != 0) continue;
+    // The region is reserved for good if hot-remove fails.
+    Resource* res =
+        m.iomem().RequestMemRegion(range.start, range.Len(), data.res_name);
+    if (res == nullptr) {
+      m.log().Printk(model::LogLevel::kWarning,
+                     Cat(DevPrefix(dev),
+                         MappingText(i, range, "could not reserve region")));
+      // Once some memory is online it cannot be assumed to go offline.
+      if (mapped != 0) continue;
+      co_return kEBUSY;
+    }
+    data.res[i] = res;
+    // System RAM's flags, without BUSY so add_memory can nest under it.
+    res->flags = kIoresourceSystemRam;
+    rc = co_await AddMemoryDriverManaged(m, model::NodeId(numa_node),
+                                         range.start, range.Len(),
+                                         std::string(kKmemName), kMhpNone);
+    if (rc != 0) {
+      m.log().Printk(
+          model::LogLevel::kWarning,
+          Cat(DevPrefix(dev), MappingText(i, range, "memory add failed")));
+      (void)m.iomem().RemoveResource(res);
+      data.res[i] = nullptr;
+      if (mapped != 0) continue;
+      co_return rc;
+    }
+    ++mapped;
+  }
+  dev.kmem = std::move(data);
+  co_return 0;
+}
+
+Operation<bool> DevDaxKmemRemove(DaxBus& bus, DevDax& dev) {
+  Machine& m = bus.machine();
+  // One shot: a block still online makes remove_memory() fail, and the
+  // unbind succeeds anyway.
+  size_t success = 0;
+  DevDax::KmemData& data = *dev.kmem;
+  for (size_t i = 0; i < dev.ranges.size(); ++i) {
+    InclusiveRange range;
+    if (DaxKmemRange(m, dev, i, &range) != 0) continue;
+    // The range was never added during probe.
+    if (data.res[i] == nullptr) {
+      ++success;
+      continue;
+    }
+    const int rc = co_await RemoveMemory(m, range.start, range.Len());
+    if (rc == 0) {
+      (void)m.iomem().RemoveResource(data.res[i]);
+      data.res[i] = nullptr;
+      ++success;
+      continue;
+    }
+    m.log().Printk(
+        model::LogLevel::kErr,
+        Cat(DevPrefix(dev), MappingText(i, range,
+                                        "cannot be hotremoved until the next "
+                                        "reboot")));
+  }
+  if (success >= dev.ranges.size()) dev.kmem.reset();
+  co_return true;
+}
+
+DaxDeviceDriver KmemDriver() {
+  return DaxDeviceDriver{
+      .name = "kmem",
+      .match_always = false,
+      .probe = [](DaxBus& bus,
+                  DevDax& dev) { return DevDaxKmemProbe(bus, dev); },
+      .remove = [](DaxBus& bus,
+                   DevDax& dev) { return DevDaxKmemRemove(bus, dev); },
+  };
+}
+
+}  // namespace memhp::hotplug

@@ -1,0 +1,56 @@
+// The kmem driver: drivers/dax/kmem.c (v6.1: Debian linux-source-6.1
+// 6.1.192). It hands a dax device's ranges to the core-mm as
+// driver-managed "System RAM (kmem)": each range aligned to the memory block
+// size, reserved in iomem_resource under the device's name (flags
+// IORESOURCE_SYSTEM_RAM, not busy, so the System RAM nests under it), then
+// add_memory_driver_managed on the device's target node. Removal is one
+// shot: remove_memory fails while a block is online, the unbind goes on and
+// the range stays System RAM until reboot.
+//
+// DIVERGENCE: memory tiers (init_node_memory_type / clear_node_memory_type
+// with dax_slowmem_type) are not modelled: nothing in the model's scope
+// reads them.
+
+#ifndef MEMHP_HOTPLUG_DAX_KMEM_H_
+#define MEMHP_HOTPLUG_DAX_KMEM_H_
+
+#include "hotplug/dax_bus.h"
+#include "model/operation.h"
+
+namespace memhp::hotplug {
+
+// Kernel: drivers/dax/kmem.c dax_kmem_range: the range aligned inwards to
+// the memory block size; -ENOSPC (and the range unchanged) when no whole
+// block is left.
+int DaxKmemRange(const Machine& m, const DevDax& dev, size_t i,
+                 InclusiveRange* r);
+
+// Kernel: drivers/dax/kmem.c dev_dax_kmem_probe (v6.1). In order: a target
+// node < 0: dev_warn "rejecting DAX region with invalid node: %d" -EINVAL;
+// dev_info "mapping%d: %#llx-%#llx too small after alignment" per range
+// without a whole block; none left: dev_warn "rejecting DAX region without
+// any memory after alignment" -EINVAL; a static memory group for the
+// node; per range: request_mem_region (dev_warn "mapping%d: %#llx-%#llx
+// could not reserve region": -EBUSY for the first range, skipped once a
+// range is mapped), add_memory_driver_managed (dev_warn "mapping%d:
+// %#llx-%#llx memory add failed": the reservation goes; the error for the
+// first range, skipped later).
+model::Operation<int> DevDaxKmemProbe(DaxBus& bus, DevDax& dev);
+
+// Kernel: drivers/dax/kmem.c dev_dax_kmem_remove (v6.1,
+// CONFIG_MEMORY_HOTREMOVE): remove_memory per added range; a failure
+// (a block still online) leaves that range and its reservation for good,
+// with dev_err "mapping%d: %#llx-%#llx cannot be hotremoved until the next
+// reboot". The driver data goes only when every range was removed (or never
+// added).
+model::Operation<bool> DevDaxKmemRemove(DaxBus& bus, DevDax& dev);
+
+// struct dax_device_driver device_dax_kmem_driver.
+DaxDeviceDriver KmemDriver();
+
+// kmem_name: the resource name of the driver-managed System RAM.
+inline constexpr std::string_view kKmemName = "System RAM (kmem)";
+
+}  // namespace memhp::hotplug
+
+#endif  // MEMHP_HOTPLUG_DAX_KMEM_H_

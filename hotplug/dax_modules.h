@@ -1,0 +1,51 @@
+// The device-dax stack of a booted machine, as the capture guest loads it:
+// the built-in hmem platform devices (hmem_init, a late initcall), then the
+// modules in the guest's insmod order: device_dax, kmem, dax_hmem (the
+// nvdimm modules before them have nothing to do without NVDIMMs or legacy
+// pmem, which come later). It owns the pagemap registry, the bus and the
+// drivers, and answers the sysfs writes of /sys/bus/dax and of the
+// providers' dax_region directories (dax_sysfs.h).
+
+#ifndef MEMHP_HOTPLUG_DAX_MODULES_H_
+#define MEMHP_HOTPLUG_DAX_MODULES_H_
+
+#include <memory>
+
+#include "hotplug/dax_bus.h"
+#include "hotplug/dax_hmem.h"
+#include "hotplug/machine.h"
+#include "hotplug/memremap.h"
+
+namespace memhp::hotplug {
+
+class DaxModules {
+ public:
+  // REQUIRES: m is booted and outlives this.
+  explicit DaxModules(Machine& m);
+  DaxModules(const DaxModules&) = delete;
+  DaxModules& operator=(const DaxModules&) = delete;
+
+  // hmem_init (built in, a late initcall): call before userspace runs.
+  // Then LoadModules: device_dax, kmem and dax_hmem, in that order.
+  void LoadModules();
+
+  Machine& machine() { return m_; }
+  DaxBus& bus() { return bus_; }
+  const DaxBus& bus() const { return bus_; }
+  HmemDevices& hmem() { return hmem_; }
+  DevPagemapRegistry& pgmap_array() { return pgmap_array_; }
+  DaxDeviceDriver& device_dax() { return device_dax_; }
+  DaxDeviceDriver& kmem() { return kmem_; }
+
+ private:
+  Machine& m_;
+  DevPagemapRegistry pgmap_array_;
+  DaxBus bus_;
+  DaxDeviceDriver device_dax_;
+  DaxDeviceDriver kmem_;
+  HmemDevices hmem_;
+};
+
+}  // namespace memhp::hotplug
+
+#endif  // MEMHP_HOTPLUG_DAX_MODULES_H_

@@ -1,0 +1,134 @@
+#include "hotplug/dax_sysfs.h"
+
+#include <string>
+
+#include "model/status.h"
+#include "model/strings.h"
+
+namespace memhp::hotplug {
+
+using model::Errno;
+using model::Operation;
+
+namespace {
+
+constexpr std::string_view kBusRoot = "/sys/bus/dax/";
+constexpr std::string_view kPlatformRoot = "/sys/devices/platform/";
+
+Operation<absl::Status> Fail(Errno e, std::string what) {
+  co_return model::KernelError(e, what);
+}
+
+Operation<absl::Status> Done(absl::Status s) { co_return s; }
+
+// A store's return value as the writer sees it.
+Operation<absl::Status> AsStatus(Operation<int> op, std::string path) {
+  const int rc = co_await std::move(op);
+  if (rc >= 0) co_return absl::OkStatus();
+  co_return model::KernelError(static_cast<Errno>(-rc), path);
+}
+
+// The attributes of a dax device directory.
+std::optional<Operation<absl::Status>> DeviceAttrWrite(DaxBus& bus, DevDax& dev,
+                                                       std::string_view attr,
+                                                       std::string_view value,
+                                                       const std::string& p) {
+  const bool is_static = dev.region->IsStatic();
+  if (attr == "size") {
+    if (is_static) return Fail(Errno::kEACCES, p);
+    return AsStatus(bus.SizeStore(dev, value), p);
+  }
+  if (attr == "align") {
+    if (is_static) return Fail(Errno::kEACCES, p);
+    return AsStatus(bus.AlignStore(dev, value), p);
+  }
+  if (attr == "mapping") {
+    if (is_static) return Fail(Errno::kENOENT, p);
+    return AsStatus(bus.MappingStore(dev, value), p);
+  }
+  if (attr == "modalias" || attr == "target_node" || attr == "resource" ||
+      attr == "numa_node" || attr == "dev") {
+    // target_node is hidden when the region's node is < 0.
+    if (attr == "target_node" && dev.region->target_node < 0) {
+      return Fail(Errno::kENOENT, p);
+    }
+    return Fail(Errno::kEACCES, p);
+  }
+  if (attr == "uevent") return std::nullopt;
+  return Fail(Errno::kENOENT, p);
+}
+
+}  // namespace
+
+std::optional<Operation<absl::Status>> DaxSysfsWrite(DaxModules& dax,
+                                                     std::string_view path,
+                                                     std::string_view value) {
+  DaxBus& bus = dax.bus();
+  const std::string p(path);
+  if (path.starts_with(kBusRoot)) {
+    const std::string_view rest = path.substr(kBusRoot.size());
+    if (rest == "drivers_probe") {
+      return AsStatus(bus.DriversProbeStore(value), p);
+    }
+    if (rest == "drivers_autoprobe") {
+      (void)bus.DriversAutoprobeStore(value);
+      return Done(absl::OkStatus());
+    }
+    if (rest == "uevent") return std::nullopt;
+    const std::vector<std::string_view> parts = model::Split(rest, '/');
+    if (parts.size() == 3 && parts[0] == "drivers") {
+      DaxDeviceDriver* drv = bus.FindDriver(parts[1]);
+      if (drv == nullptr) return Fail(Errno::kENOENT, p);
+      const std::string_view attr = parts[2];
+      if (attr == "new_id") return AsStatus(bus.NewIdStore(*drv, value), p);
+      if (attr == "remove_id") {
+        return AsStatus(bus.RemoveIdStore(*drv, value), p);
+      }
+      if (attr == "bind") return AsStatus(bus.BindStore(*drv, value), p);
+      if (attr == "unbind") return AsStatus(bus.UnbindStore(*drv, value), p);
+      if (attr == "uevent") return std::nullopt;
+      return Fail(Errno::kENOENT, p);
+    }
+    if (parts.size() == 3 && parts[0] == "devices") {
+      DevDax* dev = bus.FindDevice(parts[1]);
+      if (dev == nullptr || dev->name != parts[1]) {
+        return Fail(Errno::kENOENT, p);
+      }
+      return DeviceAttrWrite(bus, *dev, parts[2], value, p);
+    }
+    return Fail(Errno::kENOENT, p);
+  }
+  if (path.starts_with(kPlatformRoot)) {
+    const std::string_view rest = path.substr(kPlatformRoot.size());
+    const std::vector<std::string_view> parts = model::Split(rest, '/');
+    if (parts.empty() || !parts[0].starts_with("hmem.")) return std::nullopt;
+    HmemDevice* pdev = dax.hmem().Find(parts[0]);
+    if (pdev == nullptr) return Fail(Errno::kENOENT, p);
+    DaxRegion* region = bus.FindRegion(pdev->name);
+    if (parts.size() == 3 && parts[1] == "dax_region" && region != nullptr) {
+      const std::string_view attr = parts[2];
+      const bool is_static = region->IsStatic();
+      if (attr == "create" && !is_static) {
+        return AsStatus(bus.CreateStore(*region, value), p);
+      }
+      if (attr == "delete" && !is_static) {
+        return AsStatus(bus.DeleteStore(*region, value), p);
+      }
+      if (attr == "id" || attr == "size" || attr == "align" ||
+          ((attr == "available_size" || attr == "seed") && !is_static)) {
+        return Fail(Errno::kEACCES, p);
+      }
+      return Fail(Errno::kENOENT, p);
+    }
+    if (parts.size() == 3) {
+      DevDax* dev = bus.FindDevice(parts[1]);
+      if (dev != nullptr && dev->region == region && dev->name == parts[1]) {
+        return DeviceAttrWrite(bus, *dev, parts[2], value, p);
+      }
+    }
+    return Fail(Errno::kENOENT, p);
+  }
+  return std::nullopt;
+}
+
+}  // namespace memhp::hotplug
