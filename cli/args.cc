@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "model/bug_toggle.h"
+#include "model/cmdline.h"
 #include "model/strings.h"
 
 namespace memhp::cli {
@@ -97,8 +98,8 @@ absl::Status ParseReplayArgs(const std::vector<std::string>& args,
   return absl::OkStatus();
 }
 
-constexpr View kAllViews[] = {View::kDmesg, View::kZoneinfo, View::kIomem,
-                              View::kMemory, View::kLsmem};
+constexpr View kAllViews[] = {View::kDmesg,  View::kZoneinfo, View::kIomem,
+                              View::kMemory, View::kLsmem,    View::kDax};
 
 // Parses the arguments of `boot` from args[1..].
 absl::Status ParseBootArgs(const std::vector<std::string>& args,
@@ -123,7 +124,8 @@ absl::Status ParseBootArgs(const std::vector<std::string>& args,
       }
       if (!known) {
         return Bad(Cat("unknown view '", v,
-                       "'; expected dmesg, zoneinfo, iomem, memory or lsmem"));
+                       "'; expected dmesg, zoneinfo, iomem, memory, lsmem or "
+                       "dax"));
       }
     } else if (a.rfind("-", 0) == 0) {
       return Bad(Cat("unknown flag '", a, "' for 'memhp boot'"));
@@ -135,6 +137,51 @@ absl::Status ParseBootArgs(const std::vector<std::string>& args,
     }
   }
   if (!have_file) return Bad("'memhp boot' needs a FILE");
+  return absl::OkStatus();
+}
+
+// A whole-string number for `pagetables`: decimal, or with memparse's
+// K/M/G/T/P/E suffix for --bytes.
+absl::StatusOr<uint64_t> ParseCount(std::string_view flag, std::string_view v,
+                                    bool size_suffix) {
+  model::ParsedNumber n =
+      size_suffix ? model::Memparse(v) : model::SimpleStrtoull(v);
+  if (v.empty() || n.consumed != v.size() || n.overflow) {
+    return Bad(
+        Cat("flag '", flag, "' wants ",
+            size_suffix ? "a size such as 6T or 0x1000" : "a whole number",
+            ", got '", v, "'"));
+  }
+  return n.value;
+}
+
+// Parses the arguments of `pagetables` from args[1..].
+absl::Status ParsePagetablesArgs(const std::vector<std::string>& args,
+                                 PagetablesOptions& o) {
+  for (size_t i = 1; i < args.size(); ++i) {
+    std::string a = args[i];
+    std::string value;
+    const size_t eq = a.find('=');
+    if (eq != std::string::npos) {
+      value = a.substr(eq + 1);
+      a = a.substr(0, eq);
+    } else if (a == "--processes" || a == "--bytes") {
+      if (i + 1 >= args.size()) return Bad(Cat("flag '", a, "' needs a value"));
+      value = args[++i];
+    }
+    if (a == "--processes") {
+      absl::StatusOr<uint64_t> n = ParseCount(a, value, false);
+      if (!n.ok()) return n.status();
+      o.processes = *n;
+    } else if (a == "--bytes") {
+      absl::StatusOr<uint64_t> n = ParseCount(a, value, true);
+      if (!n.ok()) return n.status();
+      o.bytes = *n;
+    } else {
+      return Bad(
+          Cat("unknown argument '", args[i], "' for 'memhp pagetables'"));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -152,6 +199,8 @@ std::string_view ViewName(View v) {
       return "memory";
     case View::kLsmem:
       return "lsmem";
+    case View::kDax:
+      return "dax";
   }
   return "?";
 }
@@ -160,9 +209,10 @@ std::string Usage() {
   return "usage: memhp [show] [--geometry NAME] [--profile VERSION] "
          "[--toggle NAME]... [--layout FILE]\n"
          "       memhp replay [--json] FILE...\n"
-         "       memhp boot [--view dmesg|zoneinfo|iomem|memory|lsmem]... "
+         "       memhp boot [--view dmesg|zoneinfo|iomem|memory|lsmem|dax]... "
          "FILE\n"
          "       memhp invariants\n"
+         "       memhp pagetables [--processes N] [--bytes SIZE]\n"
          "       memhp help\n"
          "\n"
          "memhp is an executable model of the Linux memory-hotplug core.\n"
@@ -189,7 +239,12 @@ std::string Usage() {
          "boot    boot the machine a trace or capture log describes and print\n"
          "        what the kernel shows: the dmesg lines, /proc/zoneinfo\n"
          "        (spanned, present, start_pfn), /proc/iomem, the memory\n"
-         "        blocks, lsmem. --view picks some (repeatable).\n"
+         "        blocks, lsmem, the dax devices. --view picks some\n"
+         "        (repeatable).\n"
+         "\n"
+         "pagetables  page-table memory of N processes each mapping SIZE\n"
+         "        bytes of a device-dax instance, at each fault size (4K\n"
+         "        PTEs, 2M PMDs, 1G PUDs); default 10000 processes, 6T.\n"
          "\n"
          "flags of show (also as --flag=VALUE):\n"
          "  --geometry NAME   " +
@@ -233,6 +288,13 @@ absl::StatusOr<Invocation> ParseArgs(const std::vector<std::string>& args) {
     inv.verb = Verb::kInvariants;
     return inv;
   }
+  if (args[0] == "pagetables") {
+    inv.verb = Verb::kPagetables;
+    if (absl::Status s = ParsePagetablesArgs(args, inv.pagetables); !s.ok()) {
+      return s;
+    }
+    return inv;
+  }
   if (args[0] == "replay") {
     inv.verb = Verb::kReplay;
     if (absl::Status s = ParseReplayArgs(args, inv.replay); !s.ok()) return s;
@@ -243,8 +305,8 @@ absl::StatusOr<Invocation> ParseArgs(const std::vector<std::string>& args) {
     first_flag = 1;
   } else if (args[0].rfind("-", 0) != 0) {
     return Bad(Cat("unknown command '", args[0],
-                   "'; expected 'show', 'replay', 'boot', 'invariants' or "
-                   "'help'"));
+                   "'; expected 'show', 'replay', 'boot', 'invariants', "
+                   "'pagetables' or 'help'"));
   }
   inv.verb = Verb::kShow;
   if (absl::Status s = ParseShowFlags(args, first_flag, inv.show); !s.ok()) {

@@ -31,7 +31,7 @@
 
 namespace memhp::cli {
 
-enum class Verb { kHelp, kShow, kReplay, kBoot, kInvariants };
+enum class Verb { kHelp, kShow, kReplay, kBoot, kInvariants, kPagetables };
 
 struct ShowOptions {
   std::string geometry = "x86_64";
@@ -48,7 +48,7 @@ struct ReplayOptions {
 };
 
 // The kernel views `memhp boot` prints, in this order.
-enum class View { kDmesg, kZoneinfo, kIomem, kMemory, kLsmem };
+enum class View { kDmesg, kZoneinfo, kIomem, kMemory, kLsmem, kDax };
 std::string_view ViewName(View v);
 
 struct BootOptions {
@@ -57,11 +57,21 @@ struct BootOptions {
   bool operator==(const BootOptions&) const = default;
 };
 
+// `memhp pagetables`: page-table memory of N processes mapping M bytes of
+// a device-dax instance at each fault size. The defaults are the 1G
+// device-dax discussion's: 10,000 processes, 6 TiB.
+struct PagetablesOptions {
+  uint64_t processes = 10000;
+  uint64_t bytes = uint64_t{6} << 40;
+  bool operator==(const PagetablesOptions&) const = default;
+};
+
 struct Invocation {
   Verb verb = Verb::kShow;
   ShowOptions show;
   ReplayOptions replay;
   BootOptions boot;
+  PagetablesOptions pagetables;
   bool operator==(const Invocation&) const = default;
 };
 

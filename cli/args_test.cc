@@ -69,12 +69,34 @@ TEST(ParseArgsTest, FlagsWithoutAVerbMeanShow) {
 TEST(ParseArgsTest, RejectsUnknownCommands) {
   EXPECT_EQ(ErrorOf({"explore"}),
             "unknown command 'explore'; expected 'show', 'replay', 'boot', "
-            "'invariants' or 'help'; see 'memhp --help'");
+            "'invariants', 'pagetables' or 'help'; see 'memhp --help'");
   EXPECT_EQ(ErrorOf({""}),
             "unknown command ''; expected 'show', 'replay', 'boot', "
-            "'invariants' or 'help'; see 'memhp --help'");
+            "'invariants', 'pagetables' or 'help'; see 'memhp --help'");
   EXPECT_EQ(ErrorOf({"invariants", "x"}),
             "'invariants' takes no arguments, got 'x'; see 'memhp --help'");
+}
+
+TEST(ParseArgsTest, PagetablesTakesCountsAndSizes) {
+  absl::StatusOr<Invocation> inv = ParseArgs({"pagetables"});
+  ASSERT_TRUE(inv.ok()) << inv.status();
+  EXPECT_EQ(inv->verb, Verb::kPagetables);
+  EXPECT_EQ(inv->pagetables.processes, 10000u);
+  EXPECT_EQ(inv->pagetables.bytes, uint64_t{6} << 40);
+  inv = ParseArgs({"pagetables", "--processes", "3", "--bytes=2G"});
+  ASSERT_TRUE(inv.ok()) << inv.status();
+  EXPECT_EQ(inv->pagetables.processes, 3u);
+  EXPECT_EQ(inv->pagetables.bytes, uint64_t{2} << 30);
+  EXPECT_EQ(ErrorOf({"pagetables", "--bytes", "16E"}),
+            "flag '--bytes' wants a size such as 6T or 0x1000, got '16E'; see "
+            "'memhp --help'");
+  EXPECT_EQ(ErrorOf({"pagetables", "--processes", "1x"}),
+            "flag '--processes' wants a whole number, got '1x'; see 'memhp "
+            "--help'");
+  EXPECT_EQ(ErrorOf({"pagetables", "--processes"}),
+            "flag '--processes' needs a value; see 'memhp --help'");
+  EXPECT_EQ(ErrorOf({"pagetables", "7"}),
+            "unknown argument '7' for 'memhp pagetables'; see 'memhp --help'");
 }
 
 TEST(ParseArgsTest, RejectsUnknownFlags) {

@@ -6,20 +6,24 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "cli/args.h"
+#include "hotplug/dax_fault.h"
 #include "hotplug/render.h"
 #include "model/event_log.h"
 #include "model/strings.h"
+#include "properties/dax_invariants.h"
 #include "properties/invariants.h"
 #include "sparse/describe.h"
 #include "sparse/layout.h"
 #include "sparse/sparse.h"
 #include "traces/boot.h"
 #include "traces/replay.h"
+#include "traces/run.h"
 
 namespace memhp::cli {
 namespace {
@@ -97,7 +101,9 @@ absl::StatusOr<int> RunReplay(const ReplayOptions& o) {
         traces::LoadTraceOrCaptureLog(*text, f);
     if (!trace.ok()) return trace.status();
     absl::StatusOr<traces::ReplayReport> r =
-        traces::ReplayTrace(*trace, f, {.after_step = properties::CheckAll});
+        traces::ReplayTrace(*trace, f,
+                            {.after_step = properties::CheckAll,
+                             .after_step_dax = properties::CheckDax});
     if (!r.ok()) return r.status();
     reports.push_back(*std::move(r));
   }
@@ -119,16 +125,21 @@ absl::Status RunBoot(const BootOptions& o) {
   absl::StatusOr<traces::Trace> trace =
       traces::LoadTraceOrCaptureLog(*text, o.file);
   if (!trace.ok()) return trace.status();
-  absl::StatusOr<traces::BootedTrace> b =
-      traces::BootTraceConfig(trace->config, o.file);
-  if (!b.ok()) return b.status();
-  const hotplug::Machine& m = *b->machine;
+  // The configuration booted with its cold-plugged DIMMs and, on v6.1,
+  // the dax stack.
+  traces::TraceMachine tm(trace->config);
+  for (const traces::Step& st : trace->steps) {
+    if (std::holds_alternative<traces::Boot>(st.kind)) break;
+    if (const auto* d = std::get_if<traces::DimmAdd>(&st.kind)) tm.ColdPlug(*d);
+  }
+  if (absl::Status st = tm.Boot(o.file); !st.ok()) return st;
+  const hotplug::Machine& m = *tm.machine();
   std::vector<View> views = o.views;
   if (views.empty()) {
-    views = {View::kDmesg, View::kZoneinfo, View::kIomem, View::kMemory,
-             View::kLsmem};
+    views = {View::kDmesg,  View::kZoneinfo, View::kIomem,
+             View::kMemory, View::kLsmem,    View::kDax};
   }
-  for (const std::string& n : b->notes) Print(model::Cat("note: ", n, "\n"));
+  for (const std::string& n : tm.notes()) Print(model::Cat("note: ", n, "\n"));
   for (View v : views) {
     std::vector<std::string> lines;
     switch (v) {
@@ -151,6 +162,9 @@ absl::Status RunBoot(const BootOptions& o) {
         }
         break;
       case View::kLsmem:
+        break;
+      case View::kDax:
+        if (tm.dax() != nullptr) lines = tm.dax()->bus().DaxLines();
         break;
     }
     Print(model::Cat("--- ", ViewName(v), "\n"));
@@ -182,6 +196,14 @@ int Main(int argc, char** argv) {
         for (const properties::Invariant& i : properties::Registry()) {
           Print(model::Cat(i.id, "  ", i.text, "\n    (", i.kernel_ref, ")\n"));
         }
+        for (const properties::DaxInvariantDoc& i :
+             properties::DaxInvariantDocs()) {
+          Print(model::Cat(i.id, "  ", i.text, "\n    (", i.kernel_ref, ")\n"));
+        }
+        break;
+      case Verb::kPagetables:
+        Print(hotplug::RenderPageTableReport(inv->pagetables.processes,
+                                             inv->pagetables.bytes));
         break;
       case Verb::kReplay: {
         absl::StatusOr<int> rc = RunReplay(inv->replay);

@@ -160,6 +160,30 @@ run boot --view nosuch "$p1_trace"
 expect_rc 2 "boot bad view"
 expect_contains "$err" "unknown view 'nosuch'" "boot bad view"
 
+# boot on p3: the dax stack of the v6.1 profile.
+p3_trace=$(find -L . -path "*traces/corpus/p3-hmem-kmem.trace" | head -n 1)
+run boot --view dax "$p3_trace"
+expect_rc 0 "boot p3 dax"
+expect_contains "$out" "dax0.0 driver=device_dax size=536870912 target_node=0 align=2097152 resource=0x120000000" "boot p3 dax"
+run invariants
+expect_contains "$out" "DAX-4  " "invariants dax"
+
+# pagetables: the 1G device-dax discussion's table, computed.
+run pagetables
+expect_rc 0 "pagetables"
+expect_contains "$out" "120,000 GiB" "pagetables 4K"
+expect_contains "$out" "240,000 MiB" "pagetables 2M"
+expect_contains "$out" "480,000 KiB" "pagetables 1G"
+run pagetables --processes 1 --bytes 1G
+expect_rc 0 "pagetables 1G"
+expect_contains "$out" "262,144" "pagetables 1G"
+run pagetables --bytes 99999999E
+expect_rc 2 "pagetables overflow"
+expect_contains "$err" "flag '--bytes' wants a size" "pagetables overflow"
+run pagetables --processes=ten
+expect_rc 2 "pagetables bad count"
+expect_contains "$err" "--processes" "pagetables bad count"
+
 if [[ $failures -ne 0 ]]; then
   echo "$failures check(s) failed" >&2
   exit 1

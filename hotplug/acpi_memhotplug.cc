@@ -33,6 +33,13 @@ std::string BlockDevName(BlockId id) {
   return Cat("memory memory", id.value());
 }
 
+// acpi_memory_device_free(): in case *some* memory was added, unregistering
+// fails (-EBUSY) and the group stays.
+void AcpiMemoryDeviceFree(Machine& m, AcpiMemoryDevice& dev) {
+  if (dev.mgid >= 0) (void)m.memory_groups().MemoryGroupUnregister(dev.mgid);
+  dev.mgid = -1;
+}
+
 }  // namespace
 
 Operation<int> AcpiMemoryDeviceAdd(Machine& m, AcpiMemoryDevice& dev) {
@@ -46,17 +53,35 @@ Operation<int> AcpiMemoryDeviceAdd(Machine& m, AcpiMemoryDevice& dev) {
     total_length += info.length.value();
   }
   int rc = 0;
-  if (total_length == 0) {
+  int mgid = -1;
+  const bool groups = m.profile().memory_groups;
+  if (!groups) {
+    // v5.3: no group; each range is added on the node.
+  } else if (total_length == 0) {
     m.log().Printk(model::LogLevel::kErr,
                    Cat("acpi ", dev.name, ": device is empty"));
     rc = -static_cast<int>(Errno::kEINVAL);
   } else {
+    mgid = m.memory_groups().MemoryGroupRegisterStatic(
+        node, model::NrPages(  // PFN_UP(total_length)
+                  m.geometry().PfnUp(model::PhysAddr(total_length)).value()));
+    if (mgid < 0) rc = mgid;
+  }
+  if (rc == 0) {
+    dev.mgid = mgid;
     int num_enabled = 0;
     for (AcpiMemoryInfo& info : dev.res_list) {
       if (info.length.IsZero()) continue;
       // mhp_supports_memmap_on_memory() is false (parameter off).
-      const int result = co_await AddMemoryLocked(m, node, info.start_addr,
-                                                  info.length, kMhpNidIsMgid);
+      // (No co_await inside ?: : GCC 12 miscompiles its temporaries.)
+      int result;
+      if (groups) {
+        result = co_await AddMemoryLocked(m, MgidAsNid(mgid), info.start_addr,
+                                          info.length, kMhpNidIsMgid);
+      } else {
+        result = co_await AddMemoryLocked(m, node, info.start_addr, info.length,
+                                          kMhpNone);
+      }
       // -EEXIST: the range is the kernel's already; count it as enabled.
       if (result != 0 && result != -static_cast<int>(Errno::kEEXIST)) {
         continue;
@@ -69,6 +94,12 @@ Operation<int> AcpiMemoryDeviceAdd(Machine& m, AcpiMemoryDevice& dev) {
                      Cat("acpi ", dev.name, ": add_memory failed"));
       rc = -static_cast<int>(Errno::kEINVAL);
     }
+  }
+  if (rc != 0) {
+    m.log().Printk(
+        model::LogLevel::kErr,
+        Cat("acpi ", dev.name, ": acpi_memory_enable_device() error"));
+    AcpiMemoryDeviceFree(m, dev);
   }
   co_await m.device_hotplug_lock().Unlock();
   co_return rc;
@@ -120,6 +151,7 @@ Operation<int> AcpiScanHotRemove(Machine& m, AcpiMemoryDevice& dev) {
     (void)co_await RemoveMemoryLocked(m, info.start_addr, info.length);
     info.enabled = false;
   }
+  AcpiMemoryDeviceFree(m, dev);
   co_await m.device_hotplug_lock().Unlock();
   co_return 0;
 }

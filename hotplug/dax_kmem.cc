@@ -75,11 +75,12 @@ Operation<int> DevDaxKmemProbe(DaxBus& bus, DevDax& dev) {
   }
   DevDax::KmemData data{.res_name = dev.name};
   data.res.assign(dev.ranges.size(), nullptr);
-  // memory_group_register_static(numa_node, PFN_UP(total_len)).
-  // DIVERGENCE: memory groups come with the auto-movable policy; until then
-  // the memory is added on the node directly (MHP_NID_IS_MGID not used).
+  const uint64_t page = uint64_t{1} << m.geometry().page_shift();
+  int rc = m.memory_groups().MemoryGroupRegisterStatic(
+      model::NodeId(numa_node), model::NrPages((total_len + page - 1) / page));
+  if (rc < 0) co_return rc;
+  data.mgid = rc;
   int mapped = 0;
-  int rc = 0;
   for (size_t i = 0; i < dev.ranges.size(); ++i) {
     InclusiveRange range;
     if (DaxKmemRange(m, dev, i, &range) != 0) continue;
@@ -92,14 +93,15 @@ Operation<int> DevDaxKmemProbe(DaxBus& bus, DevDax& dev) {
                          MappingText(i, range, "could not reserve region")));
       // Once some memory is online it cannot be assumed to go offline.
       if (mapped != 0) continue;
+      (void)m.memory_groups().MemoryGroupUnregister(data.mgid);
       co_return kEBUSY;
     }
     data.res[i] = res;
     // System RAM's flags, without BUSY so add_memory can nest under it.
     res->flags = kIoresourceSystemRam;
-    rc = co_await AddMemoryDriverManaged(m, model::NodeId(numa_node),
-                                         range.start, range.Len(),
-                                         std::string(kKmemName), kMhpNone);
+    rc = co_await AddMemoryDriverManaged(m, MgidAsNid(data.mgid), range.start,
+                                         range.Len(), std::string(kKmemName),
+                                         kMhpNidIsMgid);
     if (rc != 0) {
       m.log().Printk(
           model::LogLevel::kWarning,
@@ -107,6 +109,7 @@ Operation<int> DevDaxKmemProbe(DaxBus& bus, DevDax& dev) {
       (void)m.iomem().RemoveResource(res);
       data.res[i] = nullptr;
       if (mapped != 0) continue;
+      (void)m.memory_groups().MemoryGroupUnregister(data.mgid);
       co_return rc;
     }
     ++mapped;
@@ -142,7 +145,11 @@ Operation<bool> DevDaxKmemRemove(DaxBus& bus, DevDax& dev) {
                                         "cannot be hotremoved until the next "
                                         "reboot")));
   }
-  if (success >= dev.ranges.size()) dev.kmem.reset();
+  if (success >= dev.ranges.size()) {
+    // memory_group_unregister: -EBUSY (ignored) while blocks remain.
+    (void)m.memory_groups().MemoryGroupUnregister(data.mgid);
+    dev.kmem.reset();
+  }
   co_return true;
 }
 

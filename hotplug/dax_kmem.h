@@ -29,8 +29,9 @@ int DaxKmemRange(const Machine& m, const DevDax& dev, size_t i,
 // node < 0: dev_warn "rejecting DAX region with invalid node: %d" -EINVAL;
 // dev_info "mapping%d: %#llx-%#llx too small after alignment" per range
 // without a whole block; none left: dev_warn "rejecting DAX region without
-// any memory after alignment" -EINVAL; a static memory group for the
-// node; per range: request_mem_region (dev_warn "mapping%d: %#llx-%#llx
+// any memory after alignment" -EINVAL; a static memory group of
+// PFN_UP(total) pages on the node (its errno); per range, added to the
+// group (MHP_NID_IS_MGID): request_mem_region (dev_warn "mapping%d: %#llx-%#llx
 // could not reserve region": -EBUSY for the first range, skipped once a
 // range is mapped), add_memory_driver_managed (dev_warn "mapping%d:
 // %#llx-%#llx memory add failed": the reservation goes; the error for the
@@ -41,8 +42,8 @@ model::Operation<int> DevDaxKmemProbe(DaxBus& bus, DevDax& dev);
 // CONFIG_MEMORY_HOTREMOVE): remove_memory per added range; a failure
 // (a block still online) leaves that range and its reservation for good,
 // with dev_err "mapping%d: %#llx-%#llx cannot be hotremoved until the next
-// reboot". The driver data goes only when every range was removed (or never
-// added).
+// reboot". The driver data and the memory group go only when every range
+// was removed (or never added).
 model::Operation<bool> DevDaxKmemRemove(DaxBus& bus, DevDax& dev);
 
 // struct dax_device_driver device_dax_kmem_driver.

@@ -145,6 +145,14 @@ TEST_F(DaxTest, KmemTakesTheDeviceAsSystemRam) {
   // ZONE_DEVICE spans never shrink (v6.1).
   EXPECT_EQ(Device().spanned_pages.value(), 131072u);
   EXPECT_FALSE(dax_->bus().FindDevice("dax0.0")->alive);
+  // The blocks belong to kmem's static memory group of PFN_UP(512 MiB).
+  const int mgid = dax_->bus().FindDevice("dax0.0")->kmem->mgid;
+  const MemoryGroup* group = m_.memory_groups().MemoryGroupFindById(mgid);
+  ASSERT_NE(group, nullptr);
+  EXPECT_FALSE(group->is_dynamic);
+  EXPECT_EQ(group->max_pages.value(), 131072u);
+  EXPECT_EQ(group->memory_blocks.size(), 4u);
+  EXPECT_EQ(Block(36)->group, group);
 }
 
 TEST_F(DaxTest, BindAndUnbindRefusals) {
@@ -226,6 +234,8 @@ TEST_F(DaxTest, UnbindAfterOfflineRemovesEverything) {
   for (uint64_t b = 36; b < 40; ++b) EXPECT_EQ(Block(b), nullptr) << b;
   EXPECT_FALSE(HasIomem("    120000000-13fffffff : dax0.0"));
   EXPECT_FALSE(dax_->bus().FindDevice("dax0.0")->kmem.has_value());
+  // The group went with the memory.
+  EXPECT_EQ(m_.memory_groups().MemoryGroupFindById(0), nullptr);
   EXPECT_EQ(Write(kDaxBind, "dax0.0"), 0);
   EXPECT_EQ(DaxLine().substr(0, 24), "dax0.0 driver=device_dax");
 }

@@ -2,6 +2,9 @@
 
 #include <set>
 
+#include "model/status.h"
+#include "model/strings.h"
+
 namespace memhp::hotplug {
 
 using model::NodeId;
@@ -18,7 +21,15 @@ Machine::Machine(model::Geometry geometry, model::KernelProfile profile)
                   ? UINT64_MAX
                   : (uint64_t{1} << sparse_->geometry().max_physmem_bits()) -
                         1),
-          &log_)) {}
+          &log_)),
+      memory_groups_(
+          [this](NodeId nid) { return NodePossible(nid); },
+          [this] { return this->geometry().PagesIn(blocks_.block_size()); }) {
+  zone_select_globals_.node_data = &zones_.pgdat;
+  zone_select_globals_.memory_groups = &memory_groups_;
+  zone_select_globals_.sparse = sparse_.get();
+  blocks_.AttachZoneSelectGlobals(&zone_select_globals_);
+}
 
 absl::Status Machine::Boot(const BootMemory& boot) {
   if (boot.memory.empty()) {
@@ -28,7 +39,7 @@ absl::Status Machine::Boot(const BootMemory& boot) {
   numa_meminfo_ = boot.numa_meminfo;
   numa_reserved_meminfo_ = boot.numa_reserved_meminfo;
   max_mem_size_ = boot.max_mem_size;
-  movable_node_enabled_ = boot.zones.movable_node;
+  zone_select_globals_.movable_node_enabled = boot.zones.movable_node;
   max_pfn_ = boot.block_size.max_pfn;
   for (const sparse::MemblockRegion& r : memory_) {
     possible_nodes_.insert(r.nid.value());
@@ -46,6 +57,8 @@ absl::Status Machine::Boot(const BootMemory& boot) {
         "the boot stopped in free_area_init: no zone below the memory can "
         "hold ZONE_MOVABLE");
   }
+  // start_kernel(): parse_args() after setup_arch().
+  ParseMemoryHotplugParams(boot.cmdline);
   // driver_init() -> memory_dev_init().
   const model::ByteSize bz =
       MemoryBlockSizeBytes(geometry(), boot.block_size, log_);
@@ -155,6 +168,50 @@ NodeId Machine::PhysToTargetNode(model::PhysAddr start) const {
   }
   return MeminfoToNid(numa_reserved_meminfo_, geometry(), start)
       .value_or(model::kNumaNoNode);
+}
+
+void Machine::ParseMemoryHotplugParams(std::string_view cmdline) {
+  for (std::string_view arg : model::Split(cmdline, ' ')) {
+    if (arg.empty()) continue;
+    // parse_args(): "--" ends the kernel's options.
+    if (arg == "--") break;
+    const size_t eq = arg.find('=');
+    const std::string_view param = arg.substr(0, eq);
+    const std::optional<std::string_view> val =
+        eq == std::string_view::npos ? std::nullopt
+                                     : std::optional(arg.substr(eq + 1));
+    // parse_one() over the built-in module parameters (none before the
+    // online policies came, v5.15).
+    const int ret =
+        profile().memory_groups
+            ? MemoryHotplugParamSet(zone_select_globals_.params, param, val)
+            : -static_cast<int>(model::Errno::kENOENT);
+    if (ret == 0) continue;
+    if (ret != -static_cast<int>(model::Errno::kENOENT)) {
+      log_.Printk(model::LogLevel::kErr,
+                  model::Cat("Booting kernel: `", val.value_or(""),
+                             "' invalid for parameter `", param, "'"));
+      continue;
+    }
+    // unknown_bootoption() -> obsolete_checksetup(): the __setup options;
+    // "memhp_default_state=" needs its '=' (parameqn over the whole
+    // string).
+    constexpr std::string_view kMemhpDefaultState = "memhp_default_state=";
+    if (arg.size() >= kMemhpDefaultState.size()) {
+      bool match = true;
+      for (size_t i = 0; i < kMemhpDefaultState.size(); ++i) {
+        const char c = arg[i] == '-' ? '_' : arg[i];
+        if (c != kMemhpDefaultState[i]) match = false;
+      }
+      if (match) {
+        // setup_memhp_default_state(): mhp_online_type_from_str().
+        if (std::optional<OnlineType> t =
+                OnlineTypeFromStr(arg.substr(kMemhpDefaultState.size()))) {
+          auto_online_blocks_ = *t;
+        }
+      }
+    }
+  }
 }
 
 int Machine::MemoryNotify(MemoryAction action,

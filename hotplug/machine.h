@@ -5,6 +5,9 @@
 // topology_init -> register_one_node).
 //
 // The architecture-specific part (firmware map, NUMA) is an input: BootMemory.
+// The command line's parameters of mm/memory_hotplug.c (memhp_default_state=
+// and the memory_hotplug.* module parameters) are parsed here, as
+// start_kernel's parse_args() does after setup_arch.
 
 #ifndef MEMHP_HOTPLUG_MACHINE_H_
 #define MEMHP_HOTPLUG_MACHINE_H_
@@ -19,7 +22,9 @@
 #include "absl/status/status.h"
 #include "hotplug/free_area_init.h"
 #include "hotplug/memory_block.h"
+#include "hotplug/memory_group.h"
 #include "hotplug/resource.h"
+#include "hotplug/zone_select.h"
 #include "model/event_log.h"
 #include "model/geometry.h"
 #include "model/lock.h"
@@ -44,6 +49,9 @@ struct BootMemory {
   std::vector<sparse::MemblockRegion> numa_reserved_meminfo;
   // mem=: max_mem_size (U64_MAX when not given).
   model::PhysAddr max_mem_size{UINT64_MAX};
+  // The kernel command line, for the parameters of mm/memory_hotplug.c
+  // (ParseMemoryHotplugParams); the architecture parses its own.
+  std::string cmdline;
 };
 
 // The memory notifier events (include/linux/memory.h).
@@ -78,6 +86,18 @@ class Machine {
   // The boot sequence. Errors: InvalidArgument when the memory map cannot
   // boot (no memory, unsuitable block size).
   absl::Status Boot(const BootMemory& boot);
+
+  // Kernel: init/main.c start_kernel -> parse_args("Booting kernel", ...)
+  // (v6.1) for the options of mm/memory_hotplug.c, left to right, up to
+  // "--": the module parameters memory_hotplug.online_policy,
+  // .auto_movable_ratio and .auto_movable_numa_aware (parse_one(); a value
+  // the setter refuses prints "Booting kernel: `%s' invalid for parameter
+  // `%s'" and keeps the old value), and __setup("memhp_default_state=")
+  // (setup_memhp_default_state: an unknown online type is ignored). Every
+  // other option is left alone. Boot() runs it on BootMemory::cmdline.
+  // DIVERGENCE: options are split at blanks; next_arg()'s quoting is not
+  // modelled (none of these values needs it).
+  void ParseMemoryHotplugParams(std::string_view cmdline);
 
   const model::Geometry& geometry() const { return sparse_->geometry(); }
   const model::KernelProfile& profile() const { return sparse_->profile(); }
@@ -135,7 +155,26 @@ class Machine {
   void set_system_running(bool r) { system_running_ = r; }
   void set_auto_online_blocks(OnlineType t) { auto_online_blocks_ = t; }
   // movable_node_enabled (movable_node on the command line).
-  bool movable_node_enabled() const { return movable_node_enabled_; }
+  bool movable_node_enabled() const {
+    return zone_select_globals_.movable_node_enabled;
+  }
+  // The module parameters memory_hotplug.online_policy,
+  // auto_movable_ratio and auto_movable_numa_aware (0644: writable at run
+  // time through /sys/module/memory_hotplug/parameters).
+  const MemoryHotplugParams& memory_hotplug_params() const {
+    return zone_select_globals_.params;
+  }
+  MemoryHotplugParams& mutable_memory_hotplug_params() {
+    return zone_select_globals_.params;
+  }
+  // What zone_for_pfn_range() reads besides its arguments: the parameters,
+  // movable_node, every node's zones, the memory groups and the memmap.
+  const ZoneSelectGlobals& zone_select_globals() const {
+    return zone_select_globals_;
+  }
+  // The memory groups (drivers/base/memory.c memory_groups).
+  MemoryGroups& memory_groups() { return memory_groups_; }
+  const MemoryGroups& memory_groups() const { return memory_groups_; }
   // iomem_resource: the tree of /proc/iomem.
   ResourceTree& iomem() { return *iomem_; }
   const ResourceTree& iomem() const { return *iomem_; }
@@ -151,6 +190,9 @@ class Machine {
   MemoryBlocks blocks_;
   std::vector<sparse::MemblockRegion> memory_;
   std::unique_ptr<ResourceTree> iomem_;
+  MemoryGroups memory_groups_;
+  // Points at zones_, memory_groups_ and *sparse_; blocks_ reads it.
+  ZoneSelectGlobals zone_select_globals_;
   OnlineType auto_online_blocks_ = OnlineType::kOffline;
   std::set<int> possible_nodes_;
   std::set<int> online_nodes_;
@@ -162,7 +204,6 @@ class Machine {
   model::Pfn max_pfn_{0};
   model::PhysAddr max_mem_size_{UINT64_MAX};
   bool system_running_ = false;
-  bool movable_node_enabled_ = false;
 };
 
 }  // namespace memhp::hotplug

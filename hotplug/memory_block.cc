@@ -138,7 +138,8 @@ void MemoryBlocks::RegisterMemoryBlocksUnderNodeEarly(
 absl::Status MemoryBlocks::CreateMemoryBlockDevices(model::EventLog& log,
                                                     const model::Geometry& g,
                                                     model::PhysAddr start,
-                                                    ByteSize size) {
+                                                    ByteSize size,
+                                                    MemoryGroup* group) {
   const uint64_t bs = block_size_.value();
   const uint64_t start_id = BlockOf(g.SectionOf(g.PfnDown(start))).value();
   const uint64_t end_id = BlockOf(g.SectionOf(g.PfnDown(start + size))).value();
@@ -157,9 +158,17 @@ absl::Status MemoryBlocks::CreateMemoryBlockDevices(model::EventLog& log,
         MemoryBlock{.id = BlockId(id),
                     .start_section_nr = SectionNr(id * sections_per_block_),
                     .state = MemoryBlockState::kOffline};
+    if (group != nullptr) {
+      blocks_[id].group = group;
+      group->memory_blocks.insert(BlockId(id));
+    }
   }
   if (id != end_id) {
-    for (uint64_t undo = start_id; undo != id; ++undo) blocks_.erase(undo);
+    // remove_memory_block() of each block created here.
+    for (uint64_t undo = start_id; undo != id; ++undo) {
+      if (group != nullptr) group->memory_blocks.erase(BlockId(undo));
+      blocks_.erase(undo);
+    }
     return model::KernelError(model::Errno::kEEXIST, "memory block exists");
   }
   return absl::OkStatus();
@@ -183,6 +192,10 @@ void MemoryBlocks::RemoveMemoryBlockDevices(model::EventLog& log,
       log.WarnOnOnce({"drivers/base/memory.c", "remove_memory_block_devices"},
                      "!mem");
       continue;
+    }
+    // remove_memory_block(): the block leaves its group.
+    if (MemoryGroup* group = blocks_.at(id).group; group != nullptr) {
+      group->memory_blocks.erase(BlockId(id));
     }
     blocks_.erase(id);
   }
@@ -266,13 +279,16 @@ std::vector<std::string> MemoryBlocks::ValidZonesShow(
   }
   const Pfn start_pfn = g.SectionStart(mem.start_section_nr);
   const model::NrPages nr_pages = g.PagesPerSection() * sections_per_block_;
+  ZoneSelectGlobals globals =
+      globals_ != nullptr ? *globals_ : ZoneSelectGlobals{};
+  globals.movable_node_enabled = movable_node_enabled;
   const ZoneType default_zone = ZoneForPfnRange(
-      OnlineType::kOnline, pgdat, start_pfn, nr_pages, movable_node_enabled);
+      OnlineType::kOnline, pgdat, mem.group, start_pfn, nr_pages, globals);
   std::vector<std::string> out = {std::string(ZoneName(default_zone))};
   // print_allowed_zone() for MMOP_ONLINE_KERNEL, then MMOP_ONLINE_MOVABLE.
   for (OnlineType t : {OnlineType::kOnlineKernel, OnlineType::kOnlineMovable}) {
     const ZoneType z =
-        ZoneForPfnRange(t, pgdat, start_pfn, nr_pages, movable_node_enabled);
+        ZoneForPfnRange(t, pgdat, mem.group, start_pfn, nr_pages, globals);
     if (z != default_zone) out.emplace_back(ZoneName(z));
   }
   return out;

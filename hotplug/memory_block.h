@@ -9,7 +9,9 @@
 //     (id + 1) * sections_per_block) and at least one of them is present;
 //  2. state is one of online, going-offline, offline;
 //  3. an online boot block has a zone only if exactly one populated zone of
-//     its node intersects it (early_node_zone_for_memory_block).
+//     its node intersects it (early_node_zone_for_memory_block);
+//  4. a block with a group is in that group's memory_blocks; boot blocks
+//     have none.
 
 #ifndef MEMHP_HOTPLUG_MEMORY_BLOCK_H_
 #define MEMHP_HOTPLUG_MEMORY_BLOCK_H_
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "hotplug/memory_group.h"
 #include "hotplug/zone.h"
 #include "hotplug/zone_select.h"
 #include "model/event_log.h"
@@ -47,6 +50,8 @@ struct MemoryBlock {
   OnlineType online_type = OnlineType::kOffline;
   // dev->offline: the driver core's view (device_online/device_offline).
   bool dev_offline = true;
+  // mem->group: the memory group the block was created for, or nullptr.
+  MemoryGroup* group = nullptr;
 };
 
 // How the architecture chooses memory_block_size_bytes().
@@ -85,17 +90,21 @@ class MemoryBlocks {
 
   // Kernel: drivers/base/memory.c create_memory_block_devices (v6.1): one
   // offline block per block-sized piece of [start, start + size), without a
-  // node until the node code links it. A block that already exists fails
-  // the call with -EEXIST and the blocks created by it are removed again.
+  // node until the node code links it, in `group` (add_memory_block: the
+  // block joins the group's list) when there is one. A block that already
+  // exists fails the call with -EEXIST and the blocks created by it are
+  // removed again (and leave the group).
   // Errors: -EINVAL (WARN_ON_ONCE) for a range not aligned to the block
   // size; -EEXIST.
   absl::Status CreateMemoryBlockDevices(model::EventLog& log,
                                         const model::Geometry& g,
                                         model::PhysAddr start,
-                                        model::ByteSize size);
+                                        model::ByteSize size,
+                                        MemoryGroup* group = nullptr);
   // Kernel: drivers/base/memory.c remove_memory_block_devices (v6.1): a
   // misaligned range WARNs once and removes nothing; a missing block WARNs
-  // once and is skipped.
+  // once and is skipped; a removed block leaves its group
+  // (remove_memory_block).
   void RemoveMemoryBlockDevices(model::EventLog& log, const model::Geometry& g,
                                 model::PhysAddr start, model::ByteSize size);
 
@@ -137,7 +146,10 @@ class MemoryBlocks {
       const MemoryBlock& mem);
   // Kernel: drivers/base/memory.c valid_zones_show (v6.1), as a list: the
   // zone of an online block (or "none"), else the default zone for
-  // MMOP_ONLINE followed by the kernel and movable zones that differ.
+  // MMOP_ONLINE followed by the kernel and movable zones that differ, each
+  // from zone_for_pfn_range() with the block's group and the attached
+  // globals (AttachZoneSelectGlobals: the online policy and its inputs;
+  // without them "contig-zones"); `movable_node_enabled` overrides theirs.
   // REQUIRES: pgdat is the block's node.
   std::vector<std::string> ValidZonesShow(const MemoryBlock& mem,
                                           const PgData& pgdat,
@@ -146,10 +158,18 @@ class MemoryBlocks {
   // block_size_bytes: "%lx".
   std::string BlockSizeBytesShow() const;
 
+  // The machine-wide state zone_for_pfn_range() reads (the Machine that owns
+  // these blocks attaches its own). REQUIRES: `globals` outlives this.
+  void AttachZoneSelectGlobals(const ZoneSelectGlobals* globals) {
+    globals_ = globals;
+  }
+  const ZoneSelectGlobals* zone_select_globals() const { return globals_; }
+
  private:
   model::ByteSize block_size_{0};
   uint64_t sections_per_block_ = 1;
   std::map<uint64_t, MemoryBlock> blocks_;
+  const ZoneSelectGlobals* globals_ = nullptr;
 };
 
 }  // namespace memhp::hotplug

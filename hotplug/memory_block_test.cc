@@ -3,6 +3,8 @@
 
 #include "hotplug/memory_block.h"
 
+#include <set>
+
 #include "gtest/gtest.h"
 #include "hotplug/free_area_init.h"
 #include "model/profile.h"
@@ -218,6 +220,61 @@ TEST(CreateMemoryBlockDevicesTest, HotAddedRangeGetsOfflineBlocks) {
   blocks.RemoveMemoryBlockDevices(log, g, model::PhysAddr(4ull << 30),
                                   ByteSize(1 << 30));
   EXPECT_EQ(log.CountKind(model::EventKind::kWarn), 2u);
+}
+
+}  // namespace
+}  // namespace memhp::hotplug
+
+namespace memhp::hotplug {
+namespace {
+
+// add_memory_block() puts a new block on its group's list (mem->group);
+// the -EEXIST rollback and remove_memory_block() take blocks off again.
+//
+//   3.5 GiB     4 GiB                      4.5 GiB
+//   |- 28..31 -|== memory32..35 (group) ==|
+TEST(CreateMemoryBlockDevicesTest, BlocksJoinAndLeaveTheirGroup) {
+  model::EventLog log;
+  auto g = *model::Geometry::Named("x86_64", KernelVersion::kV6_1);
+  sparse::Sparse sparse(g, model::KernelProfile::For(KernelVersion::kV6_1),
+                        &log);
+  sparse.BootInit({{PfnRange(Pfn(0), Pfn(0x8000)), NodeId(0)}});
+  MemoryBlocks blocks;
+  ASSERT_TRUE(blocks.MemoryDevInit(sparse, ByteSize(128 << 20)).ok());
+  MemoryGroups groups([](NodeId) { return true; },
+                      [] { return model::NrPages(32768); });
+  ASSERT_EQ(groups.MemoryGroupRegisterStatic(NodeId(0), model::NrPages(131072)),
+            0);
+  MemoryGroup* group = groups.MemoryGroupFindById(0);
+  ASSERT_TRUE(blocks
+                  .CreateMemoryBlockDevices(log, g, model::PhysAddr(4ull << 30),
+                                            ByteSize(512 << 20), group)
+                  .ok());
+  EXPECT_EQ(
+      group->memory_blocks,
+      (std::set<BlockId>{BlockId(32), BlockId(33), BlockId(34), BlockId(35)}));
+  EXPECT_EQ(blocks.Find(BlockId(33))->group, group);
+  // Boot blocks have no group.
+  EXPECT_EQ(blocks.Find(BlockId(0))->group, nullptr);
+  // 3.5-4.5 GiB overlaps memory32: memory28..31 are created, then removed.
+  MemoryGroup* other = groups.MemoryGroupFindById(
+      groups.MemoryGroupRegisterStatic(NodeId(0), model::NrPages(262144)));
+  EXPECT_EQ(
+      model::ErrnoOf(blocks.CreateMemoryBlockDevices(
+          log, g, model::PhysAddr(3584ull << 20), ByteSize(1 << 30), other)),
+      model::Errno::kEEXIST);
+  EXPECT_TRUE(other->memory_blocks.empty());
+  EXPECT_EQ(group->memory_blocks.size(), 4u);
+  EXPECT_EQ(groups.MemoryGroupUnregister(0),
+            -static_cast<int>(model::Errno::kEBUSY));
+  blocks.RemoveMemoryBlockDevices(log, g, model::PhysAddr(4ull << 30),
+                                  ByteSize(256 << 20));
+  EXPECT_EQ(group->memory_blocks,
+            (std::set<BlockId>{BlockId(34), BlockId(35)}));
+  blocks.RemoveMemoryBlockDevices(
+      log, g, model::PhysAddr((4ull << 30) + (256 << 20)), ByteSize(256 << 20));
+  EXPECT_TRUE(group->memory_blocks.empty());
+  EXPECT_EQ(groups.MemoryGroupUnregister(0), 0);
 }
 
 }  // namespace

@@ -127,8 +127,11 @@ Operation<int> AddMemoryResource(Machine& m, NodeId nid, Resource* res,
       !s.ok()) {
     co_return model::ReturnCode(s);
   }
+  MemoryGroup* group = nullptr;
   if (mhp_flags & kMhpNidIsMgid) {
-    // DIVERGENCE: memory groups are not modelled; the id is the node.
+    group = m.memory_groups().MemoryGroupFindById(nid.value());
+    if (group == nullptr) co_return Neg(Errno::kEINVAL);
+    nid = group->nid;
   }
   if (nid.IsNoNode() || !m.NodePossible(nid)) {
     m.log().Warn(
@@ -152,8 +155,8 @@ Operation<int> AddMemoryResource(Machine& m, NodeId nid, Resource* res,
   }
   if (ret >= 0) {
     // Create memory block devices after the memory was added.
-    ret = ReturnCodeOf(
-        m.mutable_blocks().CreateMemoryBlockDevices(m.log(), g, start, size));
+    ret = ReturnCodeOf(m.mutable_blocks().CreateMemoryBlockDevices(
+        m.log(), g, start, size, group));
     if (ret != 0) ArchRemoveMemory(m, start, size);
   }
   if (ret < 0) {

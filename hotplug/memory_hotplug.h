@@ -10,12 +10,15 @@
 // take it; the __ variants require it held) and mem_hotplug_lock for
 // writing (mem_hotplug_begin/done around the arch and sparse work).
 //
-// DIVERGENCE: memory groups (MHP_NID_IS_MGID, the ACPI static groups) are
-// not modelled: callers pass the node. memmap_on_memory is off (the
-// oracle's default), so no altmap is used. /sys/firmware/memmap
-// (firmware_map_add_hotplug / firmware_map_remove) is not modelled.
-// Architectures other than x86_64 use the generic part only (__add_pages /
-// __remove_pages without arch mapping work).
+// Memory groups: with MHP_NID_IS_MGID the nid argument is a memory group id
+// (memory_group.h); the memory goes to the group's node and its blocks join
+// the group.
+//
+// DIVERGENCE: memmap_on_memory is off (the oracle's default), so no altmap
+// is used. /sys/firmware/memmap (firmware_map_add_hotplug /
+// firmware_map_remove) is not modelled. Architectures other than x86_64 use
+// the generic part only (__add_pages / __remove_pages without arch mapping
+// work).
 
 #ifndef MEMHP_HOTPLUG_MEMORY_HOTPLUG_H_
 #define MEMHP_HOTPLUG_MEMORY_HOTPLUG_H_
@@ -36,6 +39,10 @@ inline constexpr uint32_t kMhpNone = 0;
 inline constexpr uint32_t kMhpMergeResource = 1u << 0;
 inline constexpr uint32_t kMhpMemmapOnMemory = 1u << 1;
 inline constexpr uint32_t kMhpNidIsMgid = 1u << 2;
+
+// The nid argument of the add functions with kMhpNidIsMgid: the kernel
+// passes the mgid in the same int.
+inline model::NodeId MgidAsNid(int mgid) { return model::NodeId(mgid); }
 
 // Kernel: mm/memory_hotplug.c register_memory_resource (v6.1): a busy
 // System RAM resource named `resource_name` (driver-managed unless the name
@@ -59,11 +66,13 @@ int ArchAddMemory(Machine& m, model::NodeId nid, model::PhysAddr start,
 void ArchRemoveMemory(Machine& m, model::PhysAddr start, model::ByteSize size);
 
 // Kernel: mm/memory_hotplug.c add_memory_resource (v6.1):
-// check_hotplug_memory_range (-EINVAL), node_possible (WARN "node %d was
-// absent from the node_possible_map", -EINVAL), then under mem_hotplug_lock
-// __try_online_node, arch_add_memory, create_memory_block_devices (a
-// failure removes the memory again), onlining a new node, linking the
-// blocks to the node; after the lock, MHP_MERGE_RESOURCE merging and
+// check_hotplug_memory_range (-EINVAL); with MHP_NID_IS_MGID, `nid` is a
+// memory group id: -EINVAL when memory_group_find_by_id() finds none, else
+// the node is the group's; node_possible (WARN "node %d was absent from
+// the node_possible_map", -EINVAL), then under mem_hotplug_lock
+// __try_online_node, arch_add_memory, create_memory_block_devices with the
+// group (a failure removes the memory again), onlining a new node, linking
+// the blocks to the node; after the lock, MHP_MERGE_RESOURCE merging and
 // onlining every block when auto_online_blocks is not "offline".
 // Returns 0 or -errno. REQUIRES: device_hotplug_lock held.
 model::Operation<int> AddMemoryResource(Machine& m, model::NodeId nid,

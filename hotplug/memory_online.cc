@@ -85,16 +85,18 @@ Operation<int> MemoryBlockOnline(Machine& m, BlockId id) {
   MEMHP_CHECK(!mem->nid.IsNoNode()) << "memory_block_online without a node";
   const BlockSpan span = SpanOf(m, *mem);
   const model::NodeId nid = mem->nid;
+  MemoryGroup* const group = mem->group;
   const PgData* pgdat = m.NodeData(nid);
   MEMHP_CHECK(pgdat != nullptr) << "memory block on a node without pgdat";
   const ZoneType zone =
-      ZoneForPfnRange(mem->online_type, *pgdat, span.start_pfn, span.nr_pages,
-                      m.movable_node_enabled());
+      ZoneForPfnRange(mem->online_type, *pgdat, group, span.start_pfn,
+                      span.nr_pages, m.zone_select_globals());
   // mem_hotplug_begin().
   co_await m.mem_hotplug_lock().DownWrite();
   // DIVERGENCE: nr_vmemmap_pages (memmap_on_memory) is always 0: the
   // module parameter is off on the oracle.
-  const int ret = OnlinePages(m, span.start_pfn, span.nr_pages, nid, zone);
+  const int ret =
+      OnlinePages(m, span.start_pfn, span.nr_pages, nid, zone, group);
   if (ret == 0) m.mutable_blocks().FindMutable(id)->zone = zone;
   // mem_hotplug_done().
   co_await m.mem_hotplug_lock().UpWrite();
@@ -108,8 +110,10 @@ Operation<int> MemoryBlockOffline(Machine& m, BlockId id) {
   const BlockSpan span = SpanOf(m, *mem);
   const model::NodeId nid = mem->nid;
   const ZoneType zone = *mem->zone;
+  MemoryGroup* const group = mem->group;
   co_await m.mem_hotplug_lock().DownWrite();
-  const int ret = OfflinePages(m, span.start_pfn, span.nr_pages, nid, zone);
+  const int ret =
+      OfflinePages(m, span.start_pfn, span.nr_pages, nid, zone, group);
   if (ret == 0) m.mutable_blocks().FindMutable(id)->zone.reset();
   co_await m.mem_hotplug_lock().UpWrite();
   co_return ret;

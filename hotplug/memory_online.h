@@ -28,13 +28,15 @@
 namespace memhp::hotplug {
 
 // Kernel: drivers/base/memory.c memory_block_online (v6.1): the zone from
-// zone_for_pfn_range(mem->online_type, ...), then under mem_hotplug_lock
-// online_pages() of the whole block; on success mem->zone is that zone.
+// zone_for_pfn_range(mem->online_type, mem->nid, mem->group, ...) under the
+// machine's online policy, then under mem_hotplug_lock online_pages() of
+// the whole block (with mem->group); on success mem->zone is that zone.
 // Returns 0 or -errno.
 model::Operation<int> MemoryBlockOnline(Machine& m, model::BlockId id);
 // Kernel: drivers/base/memory.c memory_block_offline (v6.1): -EINVAL for a
 // block without a single zone (before any lock), else offline_pages()
-// under mem_hotplug_lock; on success mem->zone is cleared.
+// (with mem->group) under mem_hotplug_lock; on success mem->zone is
+// cleared.
 model::Operation<int> MemoryBlockOffline(Machine& m, model::BlockId id);
 
 // Kernel: drivers/base/core.c device_online (v6.1) on a memory block:

@@ -89,7 +89,7 @@ bool NodeHasNormalMemory(const Machine& m, NodeId nid) {
 }
 
 int OnlinePages(Machine& m, Pfn pfn, NrPages nr_pages, NodeId nid,
-                ZoneType zone) {
+                ZoneType zone, MemoryGroup* group) {
   sparse::Sparse& sparse = m.sparse();
   if (MisalignedRange(sparse.geometry(), pfn, nr_pages)) {
     m.log().WarnOnOnce(kOnlinePages,
@@ -117,7 +117,7 @@ int OnlinePages(Machine& m, Pfn pfn, NrPages nr_pages, NodeId nid,
       sparse::PageState::Initialised(static_cast<int>(zone), nid));
   sparse.OnlineMemSections(pfn, pfn + nr_pages);
   AdjustPresentPageCount(sparse, *pgdat, zone, pfn,
-                         static_cast<int64_t>(nr_pages.value()));
+                         static_cast<int64_t>(nr_pages.value()), group);
   // node_states_set_node(), build_all_zonelists() for a zone that was not
   // populated, undo_isolate_page_range(), kswapd/kcompactd: not modelled
   // beyond the present pages they follow.
@@ -126,7 +126,7 @@ int OnlinePages(Machine& m, Pfn pfn, NrPages nr_pages, NodeId nid,
 }
 
 int OfflinePages(Machine& m, Pfn start_pfn, NrPages nr_pages, NodeId nid,
-                 ZoneType zone) {
+                 ZoneType zone, MemoryGroup* group) {
   sparse::Sparse& sparse = m.sparse();
   const model::Geometry& g = sparse.geometry();
   if (MisalignedRange(g, start_pfn, nr_pages)) {
@@ -181,7 +181,7 @@ int OfflinePages(Machine& m, Pfn start_pfn, NrPages nr_pages, NodeId nid,
   // sections offline.
   sparse.OfflineMemSections(start_pfn, end_pfn);
   AdjustPresentPageCount(sparse, *pgdat, zone, start_pfn,
-                         -static_cast<int64_t>(nr_pages.value()));
+                         -static_cast<int64_t>(nr_pages.value()), group);
   m.MemoryNotify(MemoryAction::kOffline, arg);
   if (m.profile().shrink_zone_span_on_offline) {
     RemovePfnRangeFromZone(sparse, *pgdat, zone, start_pfn, nr_pages);

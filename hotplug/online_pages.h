@@ -23,6 +23,7 @@
 #define MEMHP_HOTPLUG_ONLINE_PAGES_H_
 
 #include "hotplug/machine.h"
+#include "hotplug/memory_group.h"
 #include "hotplug/zone.h"
 #include "model/types.h"
 
@@ -33,9 +34,11 @@ namespace memhp::hotplug {
 // aligned; move_pfn_range_to_zone(); MEM_GOING_ONLINE (a veto undoes the
 // move: MEM_CANCEL_ONLINE, remove_pfn_range_from_zone, the errno);
 // online_pages_range() frees the pages (PageReserved cleared) and marks the
-// sections online; present pages grow; MEM_ONLINE. Returns 0 or -errno.
+// sections online; present pages grow (the zone's, the node's and those of
+// `group`, the block's memory group or nullptr); MEM_ONLINE. Returns 0 or
+// -errno.
 int OnlinePages(Machine& m, model::Pfn pfn, model::NrPages nr_pages,
-                model::NodeId nid, ZoneType zone);
+                model::NodeId nid, ZoneType zone, MemoryGroup* group = nullptr);
 
 // Kernel: mm/memory_hotplug.c offline_pages (v6.1), in the kernel's order:
 // the alignment WARN_ON_ONCE (-EINVAL); "memory holes" (-EINVAL) when
@@ -43,11 +46,12 @@ int OnlinePages(Machine& m, model::Pfn pfn, model::NrPages nr_pages,
 // (WARN_ON_ONCE, -EINVAL) when the first or last page is not in `zone`;
 // "failure to isolate range" (-EBUSY) for a PageReserved page;
 // MEM_GOING_OFFLINE ("notifier failure", the notifier's errno, then
-// MEM_CANCEL_OFFLINE); then the sections go offline, present pages shrink,
-// MEM_OFFLINE, and remove_pfn_range_from_zone() shrinks the zone.
-// Returns 0 or -errno.
+// MEM_CANCEL_OFFLINE); then the sections go offline, present pages shrink
+// (`group`'s too), MEM_OFFLINE, and remove_pfn_range_from_zone() shrinks the
+// zone. Returns 0 or -errno.
 int OfflinePages(Machine& m, model::Pfn start_pfn, model::NrPages nr_pages,
-                 model::NodeId nid, ZoneType zone);
+                 model::NodeId nid, ZoneType zone,
+                 MemoryGroup* group = nullptr);
 
 // node_state(nid, N_MEMORY) / N_NORMAL_MEMORY as the model derives them:
 // a node has memory when one of its zones has present pages (normal memory:

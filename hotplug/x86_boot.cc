@@ -107,6 +107,8 @@ absl::StatusOr<X86BootResult> BootX86(Machine& m, const X86BootInput& in) {
   }
 
   BootMemory boot;
+  // memory_hotplug.* and memhp_default_state= (Machine::Boot parses them).
+  boot.cmdline = in.cmdline;
   if (in.srat.empty()) {
     // arch/x86/mm/numa.c dummy_numa_init (v6.1).
     log.Printk(model::LogLevel::kInfo, "No NUMA configuration found");

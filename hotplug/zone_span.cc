@@ -222,7 +222,8 @@ void RemoveZoneV53(sparse::Sparse& sparse, PgData& pgdat, ZoneType type,
 }
 
 void AdjustPresentPageCount(const sparse::Sparse& sparse, PgData& pgdat,
-                            ZoneType type, Pfn pfn, int64_t nr_pages) {
+                            ZoneType type, Pfn pfn, int64_t nr_pages,
+                            MemoryGroup* group) {
   Zone& zone = pgdat.zone(type);
   auto add = [&](NrPages& n) {
     const int64_t v = static_cast<int64_t>(n.value()) + nr_pages;
@@ -234,6 +235,10 @@ void AdjustPresentPageCount(const sparse::Sparse& sparse, PgData& pgdat,
   }
   add(zone.present_pages);
   add(pgdat.node_present_pages);
+  if (group != nullptr) {
+    add(type == ZoneType::kMovable ? group->present_movable_pages
+                                   : group->present_kernel_pages);
+  }
 }
 
 }  // namespace memhp::hotplug

@@ -21,6 +21,7 @@
 
 #include <cstdint>
 
+#include "hotplug/memory_group.h"
 #include "hotplug/zone.h"
 #include "model/types.h"
 #include "sparse/sparse.h"
@@ -84,9 +85,11 @@ void RemoveZoneV53(sparse::Sparse& sparse, PgData& pgdat, ZoneType zone,
 
 // Kernel: mm/memory_hotplug.c adjust_present_page_count (v6.1): the zone's
 // and node's present pages change by nr_pages (negative to remove); for an
-// early section the zone's present_early_pages too.
+// early section the zone's present_early_pages too; with a memory group,
+// its present_movable_pages (ZONE_MOVABLE) or present_kernel_pages.
 void AdjustPresentPageCount(const sparse::Sparse& sparse, PgData& pgdat,
-                            ZoneType zone, model::Pfn pfn, int64_t nr_pages);
+                            ZoneType zone, model::Pfn pfn, int64_t nr_pages,
+                            MemoryGroup* group = nullptr);
 
 }  // namespace memhp::hotplug
 

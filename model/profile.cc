@@ -38,6 +38,7 @@ KernelProfile KernelProfile::For(KernelVersion v) {
       p.misaligned_warn_hex_prefix_fixed = false;
       p.online_mem_sections_warns_invalid = true;
       p.shrink_zone_span_on_offline = false;
+      p.memory_groups = false;
       break;
     case KernelVersion::kV6_1:
       // Defaults are 6.1.192 (Debian), stable backports included.

@@ -80,6 +80,14 @@ struct KernelProfile {
   // pfn_valid() and scanning the whole zone for any page of it left.
   bool shrink_zone_span_on_offline = true;
 
+  // Memory groups and the online policies (v5.15, "drivers/base/memory:
+  // introduce memory groups", "mm/memory_hotplug: memory group aware
+  // auto-movable online policy"): ACPI memory devices and kmem add their
+  // ranges as one static group (MHP_NID_IS_MGID), and memory_hotplug's
+  // online_policy / auto_movable_* parameters exist. False in v5.3: each
+  // range is added on its node, zone choice is contig-zones only.
+  bool memory_groups = true;
+
   // --- mm/sparse.c: online_mem_sections / offline_mem_sections ------------
   // WARN_ON(!valid_section_nr(nr)) and skip (v5.3 .. v6.19); v7.1 flips the
   // bit unconditionally.

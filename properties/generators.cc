@@ -1,5 +1,7 @@
 #include "properties/generators.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <set>
 #include <vector>
 
@@ -120,6 +122,57 @@ std::string BlockStatePath(model::BlockId id) {
 
 std::string BlockOnlinePath(model::BlockId id) {
   return model::Cat("/sys/devices/system/memory/memory", id.value(), "/online");
+}
+
+rc::Gen<traces::Config> GenDaxConfig() {
+  return rc::gen::exec([] {
+    traces::Config c;
+    c.geometry.text = "x86_64";
+    c.profile = model::KernelVersion::kV6_1;
+    const uint64_t high = *rc::gen::inRange<uint64_t>(8, 24 + 1) * 128 * kMiB;
+    c.e820 = {
+        E820(0, 0x9fc00, E820Type::kRam),
+        E820(0x9fc00, 0xa0000, E820Type::kReserved),
+        E820(0xf0000, 0x100000, E820Type::kReserved),
+        E820(0x100000, 0xbffe0000, E820Type::kRam),
+        E820(0xbffe0000, 0xc0000000, E820Type::kReserved),
+        E820(0xfffc0000, 4 * kGiB, E820Type::kReserved),
+        E820(4 * kGiB, 4 * kGiB + high, E820Type::kRam),
+    };
+    // Units of the range's start and size: a section, 2 MiB, or 4 KiB.
+    const uint64_t unit = *rc::gen::weightedElement<uint64_t>(
+        {{2, 128 * kMiB}, {5, 2 * kMiB}, {1, 4096}});
+    const uint64_t units = high / unit;
+    std::string cmdline;
+    uint64_t from = 0;
+    const int count = *rc::gen::weightedElement<int>({{3, 1}, {1, 2}});
+    for (int i = 0; i < count && from + 1 < units; ++i) {
+      const uint64_t start = *rc::gen::inRange<uint64_t>(from, units - 1);
+      const uint64_t max_len = std::min<uint64_t>(units - start, kGiB / unit);
+      const uint64_t len = *rc::gen::inRange<uint64_t>(1, max_len + 1);
+      if (!cmdline.empty()) cmdline += " ";
+      cmdline += model::Sprintf(
+          "memmap=%#llx%%%#llx+0xefffffff",
+          static_cast<unsigned long long>(len * unit),
+          static_cast<unsigned long long>(4 * kGiB + start * unit));
+      from = start + len + 1;
+    }
+    c.cmdline = traces::TextSetting{.text = cmdline};
+    return c;
+  });
+}
+
+std::vector<DaxRange> DaxRangesOf(const traces::Config& config) {
+  std::vector<DaxRange> out;
+  if (!config.cmdline) return out;
+  for (std::string_view opt : model::Split(config.cmdline->text, ' ')) {
+    unsigned long long size = 0, start = 0;
+    if (std::sscanf(std::string(opt).c_str(), "memmap=%llx%%%llx+", &size,
+                    &start) == 2) {
+      out.push_back({.start = start, .size = size});
+    }
+  }
+  return out;
 }
 
 }  // namespace memhp::properties

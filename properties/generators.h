@@ -60,6 +60,21 @@ rc::Gen<std::string> GenOnlineValue();
 // one auto_online_blocks_store refuses.
 rc::Gen<std::string> GenAutoOnlineValue();
 
+// A soft-reserved range of a dax configuration.
+struct DaxRange {
+  uint64_t start = 0;
+  uint64_t size = 0;
+};
+
+// A machine like p3's: 3 GiB below 4 GiB and 1..3 GiB above (multiples of
+// 128 MiB), with one or two ranges of the RAM above 4 GiB soft-reserved by
+// `memmap=SIZE%OFFSET+0xefffffff` on the command line: mostly 2 MiB aligned
+// (sometimes whole sections), sometimes only 4 KiB aligned (dax_hmem then
+// refuses the region: alloc_dax_region wants PMD alignment). Profile v6.1.
+rc::Gen<traces::Config> GenDaxConfig();
+// The soft-reserved ranges of a GenDaxConfig configuration.
+std::vector<DaxRange> DaxRangesOf(const traces::Config& config);
+
 // /sys/devices/system/memory/memoryN/state and .../online, and
 // /sys/devices/system/memory/auto_online_blocks.
 std::string BlockStatePath(model::BlockId id);

@@ -67,6 +67,8 @@ class Replayer {
   void DoDimmAdd(const Step& s, const DimmAdd& d);
   void DoDimmRemove(const Step& s, const DimmRemove& d);
   void Outcome(const Step& s, StepOutcome o, bool is_write);
+  // The after-step checks of the options; a failure is a mismatch.
+  void AfterStep(const Step& s, const std::string& what);
   std::optional<std::string> Rc(const ExpectRc& e) const;
   std::optional<std::string> Errno(const ExpectErrno& e) const;
 
@@ -97,13 +99,7 @@ void Replayer::DoBoot(const Step& s) {
   machine_ = tm_.machine();
   dmesg_from_ = 0;
   dmesg_pos_ = 0;
-  if (options_.after_step) {
-    if (absl::Status v = options_.after_step(*machine_); !v.ok()) {
-      ++report_.mismatched;
-      report_.mismatches.push_back(
-          {s.line, "(invariants hold after) boot", std::string(v.message())});
-    }
-  }
+  AfterStep(s, "boot");
 }
 
 void Replayer::DoWrite(const Step& s, const Write& w) {
@@ -128,13 +124,19 @@ void Replayer::DoDimmRemove(const Step& s, const DimmRemove& d) {
 void Replayer::Outcome(const Step& s, StepOutcome o, bool is_write) {
   if (!o.supported) return Unsupported(s, std::move(o.reason));
   if (is_write) last_write_ = std::move(o.result);
-  if (options_.after_step) {
-    if (absl::Status v = options_.after_step(*tm_.machine()); !v.ok()) {
-      ++report_.mismatched;
-      report_.mismatches.push_back(
-          {s.line, Cat("(invariants hold after) ", PrintStep(s)),
-           std::string(v.message())});
-    }
+  AfterStep(s, PrintStep(s));
+}
+
+void Replayer::AfterStep(const Step& s, const std::string& what) {
+  absl::Status v = absl::OkStatus();
+  if (options_.after_step) v = options_.after_step(*tm_.machine());
+  if (v.ok() && options_.after_step_dax && tm_.dax() != nullptr) {
+    v = options_.after_step_dax(*tm_.dax());
+  }
+  if (!v.ok()) {
+    ++report_.mismatched;
+    report_.mismatches.push_back({s.line, Cat("(invariants hold after) ", what),
+                                  std::string(v.message())});
   }
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "hotplug/dax_modules.h"
 #include "hotplug/machine.h"
 #include "traces/trace.h"
 
@@ -61,6 +62,8 @@ struct ReplayOptions {
   // mismatch at that step ("(invariants hold after) STEP"). The CLI passes
   // the invariant registry of properties/.
   std::function<absl::Status(hotplug::Machine&)> after_step;
+  // The same for the device-dax stack, when the machine has one.
+  std::function<absl::Status(hotplug::DaxModules&)> after_step_dax;
 };
 
 // Replays `trace`; `file` names it in the report.
