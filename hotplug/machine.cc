@@ -57,6 +57,20 @@ absl::Status Machine::Boot(const BootMemory& boot) {
         "the boot stopped in free_area_init: no zone below the memory can "
         "hold ZONE_MOVABLE");
   }
+  // mm_init() -> memblock_free_all(): reserved memblock ranges keep
+  // PageReserved struct pages (reserve_bootmem_region).
+  for (const model::PfnRange& r : boot.reserved) {
+    std::vector<std::pair<model::PfnRange, sparse::PageState>> runs;
+    sparse_->memmap().ForEach(
+        r, [&](model::PfnRange run, const sparse::PageState& st) {
+          if (st.kind != sparse::MemmapKind::kInitialised) return;
+          sparse::PageState reserved = st;
+          reserved.boot_allocated = true;
+          runs.push_back({run, reserved});
+        });
+    for (const auto& [run, st] : runs)
+      sparse_->mutable_memmap().Assign(run, st);
+  }
   // start_kernel(): parse_args() after setup_arch().
   ParseMemoryHotplugParams(boot.cmdline);
   // driver_init() -> memory_dev_init().

@@ -49,6 +49,9 @@ struct BootMemory {
   std::vector<sparse::MemblockRegion> numa_reserved_meminfo;
   // mem=: max_mem_size (U64_MAX when not given).
   model::PhysAddr max_mem_size{UINT64_MAX};
+  // memblock allocations that are never freed: their struct pages stay
+  // PageReserved (x86: memblock_alloc.h).
+  std::vector<model::PfnRange> reserved;
   // The kernel command line, for the parameters of mm/memory_hotplug.c
   // (ParseMemoryHotplugParams); the architecture parses its own.
   std::string cmdline;

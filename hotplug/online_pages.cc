@@ -59,12 +59,13 @@ MemoryNotify CheckChangesOffline(const PgData& pgdat, Pfn pfn, NrPages nr_pages,
 std::optional<Pfn> FirstUnmovablePage(const sparse::Sparse& sparse,
                                       model::PfnRange r) {
   std::optional<Pfn> found;
-  sparse.memmap().ForEach(r, [&](model::PfnRange run,
-                                 const sparse::PageState& st) {
-    if (!found && st.kind == sparse::MemmapKind::kInitialised && st.reserved) {
-      found = run.start();
-    }
-  });
+  sparse.memmap().ForEach(
+      r, [&](model::PfnRange run, const sparse::PageState& st) {
+        if (!found && st.kind == sparse::MemmapKind::kInitialised &&
+            st.PageReserved()) {
+          found = run.start();
+        }
+      });
   return found;
 }
 

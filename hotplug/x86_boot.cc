@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "hotplug/memblock_alloc.h"
 #include "model/check.h"
 #include "model/strings.h"
 
@@ -159,6 +160,7 @@ absl::StatusOr<X86BootResult> BootX86(Machine& m, const X86BootInput& in) {
   if (e820->max_mem_size) {
     boot.max_mem_size = model::PhysAddr(e820->max_mem_size->value());
   }
+  boot.reserved = X86BootAllocations(g, boot.memory, max_pfn);
   if (absl::Status s = m.Boot(boot); !s.ok()) return s;
 
   // setup_arch(): iomem_resource.end from the CPU's physical address bits;

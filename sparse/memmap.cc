@@ -14,7 +14,8 @@ std::string ToString(const PageState& s) {
     case MemmapKind::kInitialised:
       return model::Cat("zone ", s.zone, " node ", s.nid.value(),
                         s.reserved ? " reserved" : "",
-                        s.offline ? " offline" : "");
+                        s.offline ? " offline" : "",
+                        s.boot_allocated ? " boot-allocated" : "");
   }
   return "?";
 }

@@ -39,6 +39,13 @@ struct PageState {
   model::NodeId nid = model::kNumaNoNode;
   bool reserved = false;  // PageReserved
   bool offline = false;   // PageOffline
+  // PageReserved too: a boot allocation that memblock never freed
+  // (reserve_bootmem_region). Kept apart from `reserved`, which the
+  // model uses for holes and not-yet-onlined pages, because these pages
+  // are present memory.
+  bool boot_allocated = false;
+
+  bool PageReserved() const { return reserved || boot_allocated; }
 
   static PageState Absent() { return {}; }
   static PageState Poisoned() { return {.kind = MemmapKind::kPoisoned}; }

@@ -318,10 +318,10 @@ class Reader {
       return s.ErrorAt(n_at, Cat("expected step ", want, ", got step ", n));
     }
     step.number = want;
+    if (s.Consume(" dimm ")) return DimmStep(s, std::move(step));
     if (!s.Consume(" write ")) {
       return s.Error(
-          "expected ' write <path> <value> -> rc=R' (the only step of "
-          "capture-log v1)");
+          "expected ' write <path> <value> -> rc=R' or ' dimm add|remove ...'");
     }
     const size_t path_at = s.pos();
     std::string_view path = s.Word();
@@ -347,6 +347,58 @@ class Reader {
       return s.ErrorAt(rc_at, Cat("expected rc=0 (ok) or rc=1 (failed), got "
                                   "'rc=",
                                   got.substr(0, got.find(' ')), "'"));
+    }
+    step.rc = rc[0] - '0';
+    if (!s.AtEnd()) {
+      if (!s.Consume(" ")) {
+        return s.Error("expected a space or the end of the line after rc");
+      }
+      step.error_column = static_cast<int>(s.pos()) + 1;
+      step.error = std::string(TrimRight(s.Rest()));
+    }
+    log_.entries.push_back(std::move(step));
+    return absl::OkStatus();
+  }
+
+  // " dimm add ID SIZE -> rc=R" / " dimm remove ID -> rc=R", after
+  // "=== step N dimm ". QMP either does it (rc=0) or the host stops.
+  absl::Status DimmStep(LineScanner& s, CaptureStep step) {
+    const bool add = s.Consume("add ");
+    if (!add && !s.Consume("remove ")) {
+      return s.Error("expected 'dimm add ID SIZE' or 'dimm remove ID'");
+    }
+    step.kind =
+        add ? CaptureStep::Kind::kDimmAdd : CaptureStep::Kind::kDimmRemove;
+    const size_t id_at = s.pos();
+    const std::string_view id = s.Word();
+    if (id.empty()) return s.ErrorAt(id_at, "expected a DIMM id");
+    step.dimm_id = std::string(id);
+    if (add) {
+      if (!s.Consume(" ")) return s.Error("expected ' SIZE' after the id");
+      const size_t size_at = s.pos();
+      const std::optional<model::ByteSize> size = ParseQemuSize(s.Word());
+      if (!size) {
+        return s.ErrorAt(size_at, "expected a size such as 1G or 512M");
+      }
+      step.dimm_size = *size;
+      if (s.Consume(" node=")) {
+        const size_t node_at = s.pos();
+        const std::string_view n = s.TakeWhile(IsDigit);
+        if (n.empty() || n.size() > 4) {
+          return s.ErrorAt(node_at, "expected a node number after node=");
+        }
+        int v = 0;
+        for (char c : n) v = v * 10 + (c - '0');
+        step.dimm_node = model::NodeId(v);
+      }
+    }
+    // rc=1: the guest refused (an unplug request it could not honour, with
+    // the host's note of the ACPI _OST status after it).
+    if (!s.Consume(" -> rc=")) return s.Error("expected ' -> rc=<0|1>'");
+    const size_t rc_at = s.pos();
+    const std::string_view rc = s.TakeWhile(IsDigit);
+    if (rc != "0" && rc != "1") {
+      return s.ErrorAt(rc_at, "expected rc=0 (done) or rc=1 (refused)");
     }
     step.rc = rc[0] - '0';
     if (!s.AtEnd()) {

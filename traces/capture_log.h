@@ -129,13 +129,20 @@ struct CaptureSnapshot {
   std::vector<KernelLine> dmesg;
 };
 
-// "=== step N write PATH VALUE -> rc=R ERROR".
+// "=== step N write PATH VALUE -> rc=R ERROR", or a DIMM plugged or
+// unplugged by the host through QMP: "=== step N dimm add ID SIZE -> rc=R",
+// "=== step N dimm remove ID -> rc=R" (traces/capture/README.md).
 struct CaptureStep {
+  enum class Kind { kWrite, kDimmAdd, kDimmRemove };
   int line = 0;
   int number = 0;
-  std::string path;
-  std::string value;     // up to the first " -> rc="; may be empty
-  int rc = 0;            // the shell's status: 0 ok, 1 failed
+  Kind kind = Kind::kWrite;
+  std::string path;     // kWrite
+  std::string value;    // kWrite: up to the first " -> rc="; may be empty
+  std::string dimm_id;  // kDimmAdd, kDimmRemove
+  model::ByteSize dimm_size{0};            // kDimmAdd
+  std::optional<model::NodeId> dimm_node;  // kDimmAdd: "node=N"
+  int rc = 0;                              // the shell's status: 0 ok, 1 failed
   std::string error;     // the shell's error text, trailing blanks removed
   int error_column = 0;  // 1-based column of `error` (for messages)
 };

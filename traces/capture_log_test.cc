@@ -196,6 +196,28 @@ TEST(ReadCaptureLogTest, KeepsTheErrorTextOfAFailedStep) {
   EXPECT_EQ(s.error_column, 37);
 }
 
+// DIMMs the host plugs and unplugs through QMP (traces/capture/README.md).
+TEST(ReadCaptureLogTest, ReadsDimmSteps) {
+  absl::StatusOr<CaptureLog> log = ReadCaptureLog(
+      Log("=== step 1 dimm add d1 512M node=1 -> rc=0 \n"
+          "=== step 2 dimm remove d1 -> rc=1 ACPI _OST status 0x82\n"),
+      "c.log");
+  ASSERT_TRUE(log.ok()) << log.status();
+  const CaptureStep& add = *log->Steps()[0];
+  EXPECT_EQ(add.kind, CaptureStep::Kind::kDimmAdd);
+  EXPECT_EQ(add.dimm_id, "d1");
+  EXPECT_EQ(add.dimm_size, model::ByteSize(512 << 20));
+  EXPECT_EQ(add.dimm_node, model::NodeId(1));
+  const CaptureStep& remove = *log->Steps()[1];
+  EXPECT_EQ(remove.kind, CaptureStep::Kind::kDimmRemove);
+  EXPECT_EQ(remove.rc, 1);
+  EXPECT_EQ(remove.error, "ACPI _OST status 0x82");
+  EXPECT_EQ(ErrorOf(Log("=== step 1 dimm add d1 lots -> rc=0\n")),
+            "c.log:22:24: expected a size such as 1G or 512M");
+  EXPECT_EQ(ErrorOf(Log("=== step 1 dimm move d1 -> rc=0\n")),
+            "c.log:22:17: expected 'dimm add ID SIZE' or 'dimm remove ID'");
+}
+
 TEST(ReadCaptureLogTest, AcceptsAnEmptyValue) {
   for (std::string_view step : {"=== step 1 write /sys/x  -> rc=0\n",
                                 "=== step 1 write /sys/x -> rc=0 \n"}) {

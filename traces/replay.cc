@@ -86,8 +86,9 @@ class Replayer {
   ReplayOptions options_;
   // The outcome of the last write, for `expect rc` / `expect errno`.
   std::optional<absl::Status> last_write_;
-  size_t dmesg_from_ = 0;  // first log line since the previous snapshot
-  size_t dmesg_pos_ = 0;   // dmesg expects match in order
+  size_t dmesg_from_ = 0;   // first log line of the current snapshot
+  size_t snapshot_at_ = 0;  // the log's size at the latest snapshot
+  size_t dmesg_pos_ = 0;    // dmesg expects match in order
 };
 
 void Replayer::DoBoot(const Step& s) {
@@ -98,6 +99,7 @@ void Replayer::DoBoot(const Step& s) {
   for (const std::string& n : tm_.notes()) report_.notes.push_back(n);
   machine_ = tm_.machine();
   dmesg_from_ = 0;
+  snapshot_at_ = machine_->log().size();
   dmesg_pos_ = 0;
   AfterStep(s, "boot");
 }
@@ -256,8 +258,11 @@ absl::StatusOr<ReplayReport> Replayer::Run() {
         Overloaded{
             [&](const Boot&) { DoBoot(s); },
             [&](const Snapshot&) {
+              // Its dmesg lines are those printed since the previous
+              // snapshot (the boot's, for the first one).
               if (machine_) {
-                dmesg_from_ = machine_->log().size();
+                dmesg_from_ = snapshot_at_;
+                snapshot_at_ = machine_->log().size();
                 dmesg_pos_ = 0;
               }
             },
