@@ -3,8 +3,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <set>
 
 #include "absl/status/status.h"
 #include "model/bug_toggle.h"
@@ -155,6 +157,105 @@ absl::StatusOr<uint64_t> ParseCount(std::string_view flag, std::string_view v,
   return n.value;
 }
 
+// Flags NAME VALUE or NAME=VALUE and positional arguments of `verb`, from
+// args[1..]. `repeatable` flags may come more than once; `switches` take no
+// value.
+struct SplitArgs {
+  std::vector<std::pair<std::string, std::string>> flags;
+  std::vector<std::string> positional;
+};
+absl::StatusOr<SplitArgs> Split(const std::vector<std::string>& args,
+                                std::string_view verb,
+                                const std::vector<std::string>& with_value,
+                                const std::vector<std::string>& repeatable,
+                                const std::vector<std::string>& switches) {
+  SplitArgs out;
+  std::set<std::string> seen;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.rfind("-", 0) != 0) {
+      out.positional.push_back(a);
+      continue;
+    }
+    std::string name = a;
+    std::optional<std::string> value;
+    if (const size_t eq = a.find('='); eq != std::string::npos) {
+      name = a.substr(0, eq);
+      value = a.substr(eq + 1);
+    }
+    const auto has = [&](const std::vector<std::string>& v) {
+      return std::find(v.begin(), v.end(), name) != v.end();
+    };
+    if (has(switches) && !value) {
+      if (!seen.insert(name).second) {
+        return Bad(Cat("flag '", name, "' given twice"));
+      }
+      out.flags.push_back({name, ""});
+      continue;
+    }
+    if (!has(with_value) && !has(repeatable)) {
+      return Bad(Cat("unknown flag '", name, "' for 'memhp ", verb, "'"));
+    }
+    if (!value) {
+      if (i + 1 >= args.size()) {
+        return Bad(Cat("flag '", name, "' needs a value"));
+      }
+      value = args[++i];
+    }
+    if (!has(repeatable) && !seen.insert(name).second) {
+      return Bad(Cat("flag '", name, "' given twice"));
+    }
+    out.flags.push_back({name, *value});
+  }
+  return out;
+}
+
+absl::Status ParseCaptureArgs(const std::vector<std::string>& args,
+                              CaptureOptions& o) {
+  absl::StatusOr<SplitArgs> a =
+      Split(args, "capture", {"--kernel", "--modules"}, {}, {});
+  if (!a.ok()) return a.status();
+  if (a->positional.size() != 2) {
+    return Bad("'memhp capture' needs a SCENARIO and an OUT file");
+  }
+  o.scenario = a->positional[0];
+  o.out = a->positional[1];
+  for (const auto& [k, v] : a->flags) {
+    (k == "--kernel" ? o.kernel : o.modules) = v;
+  }
+  if (o.kernel.has_value() != o.modules.has_value()) {
+    return Bad("'--kernel' and '--modules' go together");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseDiffArgs(const std::vector<std::string>& args,
+                           DiffOptions& o) {
+  absl::StatusOr<SplitArgs> a =
+      Split(args, "diff", {"--log", "--profile", "--kernel", "--modules"},
+            {"--toggle"}, {"--json"});
+  if (!a.ok()) return a.status();
+  for (const auto& [k, v] : a->flags) {
+    if (k == "--log") o.log = v;
+    if (k == "--profile") o.profile = v;
+    if (k == "--kernel") o.kernel = v;
+    if (k == "--modules") o.modules = v;
+    if (k == "--toggle") o.toggles.push_back(v);
+    if (k == "--json") o.json = true;
+  }
+  if (o.kernel.has_value() != o.modules.has_value()) {
+    return Bad("'--kernel' and '--modules' go together");
+  }
+  if (o.log && o.kernel) {
+    return Bad("'--log' replays a recorded log: it takes no '--kernel'");
+  }
+  if (o.log ? !a->positional.empty() : a->positional.size() != 1) {
+    return Bad("'memhp diff' needs a SCENARIO to capture, or --log FILE");
+  }
+  if (!o.log) o.scenario = a->positional[0];
+  return absl::OkStatus();
+}
+
 // Parses the arguments of `pagetables` from args[1..].
 absl::Status ParsePagetablesArgs(const std::vector<std::string>& args,
                                  PagetablesOptions& o) {
@@ -213,6 +314,10 @@ std::string Usage() {
          "FILE\n"
          "       memhp invariants\n"
          "       memhp pagetables [--processes N] [--bytes SIZE]\n"
+         "       memhp capture SCENARIO OUT [--kernel BZIMAGE --modules DIR]\n"
+         "       memhp diff SCENARIO|--log FILE [--profile VERSION] "
+         "[--toggle NAME]...\n"
+         "                  [--kernel BZIMAGE --modules DIR] [--json]\n"
          "       memhp help\n"
          "\n"
          "memhp is an executable model of the Linux memory-hotplug core.\n"
@@ -245,6 +350,17 @@ std::string Usage() {
          "pagetables  page-table memory of N processes each mapping SIZE\n"
          "        bytes of a device-dax instance, at each fault size (4K\n"
          "        PTEs, 2M PMDs, 1G PUDs); default 10000 processes, 6T.\n"
+         "\n"
+         "capture run a scenario (a trace without expectations) on the real\n"
+         "        kernel under QEMU and write its capture log to OUT\n"
+         "        (traces/capture/README.md); Debian's 6.1 by default, or the\n"
+         "        given kernel and module tree.\n"
+         "\n"
+         "diff    run a scenario on the kernel (captured now, or the\n"
+         "        recorded --log) and on the model, then show the first\n"
+         "        divergence and every mismatch. --profile and --toggle\n"
+         "        change the model's rules, e.g. to see a bug's toggle\n"
+         "        diverge. Exit status 0 only when they agree.\n"
          "\n"
          "flags of show (also as --flag=VALUE):\n"
          "  --geometry NAME   " +
@@ -288,6 +404,18 @@ absl::StatusOr<Invocation> ParseArgs(const std::vector<std::string>& args) {
     inv.verb = Verb::kInvariants;
     return inv;
   }
+  if (args[0] == "capture") {
+    inv.verb = Verb::kCapture;
+    if (absl::Status s = ParseCaptureArgs(args, inv.capture); !s.ok()) {
+      return s;
+    }
+    return inv;
+  }
+  if (args[0] == "diff") {
+    inv.verb = Verb::kDiff;
+    if (absl::Status s = ParseDiffArgs(args, inv.diff); !s.ok()) return s;
+    return inv;
+  }
   if (args[0] == "pagetables") {
     inv.verb = Verb::kPagetables;
     if (absl::Status s = ParsePagetablesArgs(args, inv.pagetables); !s.ok()) {
@@ -306,7 +434,7 @@ absl::StatusOr<Invocation> ParseArgs(const std::vector<std::string>& args) {
   } else if (args[0].rfind("-", 0) != 0) {
     return Bad(Cat("unknown command '", args[0],
                    "'; expected 'show', 'replay', 'boot', 'invariants', "
-                   "'pagetables' or 'help'"));
+                   "'pagetables', 'capture', 'diff' or 'help'"));
   }
   inv.verb = Verb::kShow;
   if (absl::Status s = ParseShowFlags(args, first_flag, inv.show); !s.ok()) {

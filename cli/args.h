@@ -31,7 +31,16 @@
 
 namespace memhp::cli {
 
-enum class Verb { kHelp, kShow, kReplay, kBoot, kInvariants, kPagetables };
+enum class Verb {
+  kHelp,
+  kShow,
+  kReplay,
+  kBoot,
+  kInvariants,
+  kPagetables,
+  kCapture,
+  kDiff
+};
 
 struct ShowOptions {
   std::string geometry = "x86_64";
@@ -66,12 +75,39 @@ struct PagetablesOptions {
   bool operator==(const PagetablesOptions&) const = default;
 };
 
+// `memhp capture SCENARIO OUT [--kernel BZIMAGE --modules DIR]`: the
+// scenario run on the real kernel under QEMU (traces/capture/capture.sh).
+struct CaptureOptions {
+  std::string scenario;
+  std::string out;
+  std::optional<std::string> kernel;
+  std::optional<std::string> modules;
+  bool operator==(const CaptureOptions&) const = default;
+};
+
+// `memhp diff SCENARIO|--log FILE [--profile V] [--toggle NAME]...
+// [--kernel BZIMAGE --modules DIR] [--json]`: a scenario on both the kernel
+// (captured now, or a recorded log) and the model, with the model's profile
+// and bug toggles overridden if asked.
+struct DiffOptions {
+  std::string scenario;  // empty with --log
+  std::optional<std::string> log;
+  std::optional<std::string> profile;
+  std::vector<std::string> toggles;
+  std::optional<std::string> kernel;
+  std::optional<std::string> modules;
+  bool json = false;
+  bool operator==(const DiffOptions&) const = default;
+};
+
 struct Invocation {
   Verb verb = Verb::kShow;
   ShowOptions show;
   ReplayOptions replay;
   BootOptions boot;
   PagetablesOptions pagetables;
+  CaptureOptions capture;
+  DiffOptions diff;
   bool operator==(const Invocation&) const = default;
 };
 

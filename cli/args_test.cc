@@ -69,10 +69,12 @@ TEST(ParseArgsTest, FlagsWithoutAVerbMeanShow) {
 TEST(ParseArgsTest, RejectsUnknownCommands) {
   EXPECT_EQ(ErrorOf({"explore"}),
             "unknown command 'explore'; expected 'show', 'replay', 'boot', "
-            "'invariants', 'pagetables' or 'help'; see 'memhp --help'");
+            "'invariants', 'pagetables', 'capture', 'diff' or 'help'; see "
+            "'memhp --help'");
   EXPECT_EQ(ErrorOf({""}),
             "unknown command ''; expected 'show', 'replay', 'boot', "
-            "'invariants', 'pagetables' or 'help'; see 'memhp --help'");
+            "'invariants', 'pagetables', 'capture', 'diff' or 'help'; see "
+            "'memhp --help'");
   EXPECT_EQ(ErrorOf({"invariants", "x"}),
             "'invariants' takes no arguments, got 'x'; see 'memhp --help'");
 }
@@ -97,6 +99,37 @@ TEST(ParseArgsTest, PagetablesTakesCountsAndSizes) {
             "flag '--processes' needs a value; see 'memhp --help'");
   EXPECT_EQ(ErrorOf({"pagetables", "7"}),
             "unknown argument '7' for 'memhp pagetables'; see 'memhp --help'");
+}
+
+TEST(ParseArgsTest, CaptureAndDiff) {
+  absl::StatusOr<Invocation> inv = ParseArgs(
+      {"capture", "s.trace", "o.log", "--kernel=bz", "--modules", "m"});
+  ASSERT_TRUE(inv.ok()) << inv.status();
+  EXPECT_EQ(inv->verb, Verb::kCapture);
+  EXPECT_EQ(inv->capture.scenario, "s.trace");
+  EXPECT_EQ(inv->capture.out, "o.log");
+  EXPECT_EQ(inv->capture.kernel, "bz");
+  EXPECT_EQ(inv->capture.modules, "m");
+  EXPECT_EQ(ErrorOf({"capture", "s.trace"}),
+            "'memhp capture' needs a SCENARIO and an OUT file; see 'memhp "
+            "--help'");
+  EXPECT_EQ(ErrorOf({"capture", "s", "o", "--kernel", "bz"}),
+            "'--kernel' and '--modules' go together; see 'memhp --help'");
+  inv = ParseArgs({"diff", "--log", "x.log", "--profile", "v5.3", "--toggle",
+                   "a", "--toggle=b", "--json"});
+  ASSERT_TRUE(inv.ok()) << inv.status();
+  EXPECT_EQ(inv->verb, Verb::kDiff);
+  EXPECT_EQ(inv->diff.log, "x.log");
+  EXPECT_EQ(inv->diff.profile, "v5.3");
+  EXPECT_EQ(inv->diff.toggles, (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(inv->diff.json);
+  EXPECT_EQ(ErrorOf({"diff", "s.trace", "--log", "x.log"}),
+            "'memhp diff' needs a SCENARIO to capture, or --log FILE; see "
+            "'memhp --help'");
+  EXPECT_EQ(ErrorOf({"diff", "s.trace", "--profile", "a", "--profile", "b"}),
+            "flag '--profile' given twice; see 'memhp --help'");
+  EXPECT_EQ(ErrorOf({"diff", "s.trace", "--nope"}),
+            "unknown flag '--nope' for 'memhp diff'; see 'memhp --help'");
 }
 
 TEST(ParseArgsTest, RejectsUnknownFlags) {

@@ -1,8 +1,12 @@
 // The memhp command line: argument parsing and output only (ARCHITECTURE.md).
 // Exit status: 0 on success, 2 for bad flags or input (one line on stderr).
 
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +18,7 @@
 #include "cli/args.h"
 #include "hotplug/dax_fault.h"
 #include "hotplug/render.h"
+#include "model/bug_toggle.h"
 #include "model/event_log.h"
 #include "model/strings.h"
 #include "properties/dax_invariants.h"
@@ -24,6 +29,8 @@
 #include "traces/boot.h"
 #include "traces/replay.h"
 #include "traces/run.h"
+
+extern char** environ;
 
 namespace memhp::cli {
 namespace {
@@ -115,6 +122,142 @@ absl::StatusOr<int> RunReplay(const ReplayOptions& o) {
   return 0;
 }
 
+// traces/capture/capture.sh: $MEMHP_CAPTURE_SH, else under the workspace
+// `bazel run` names, else under the working directory or one above it.
+absl::StatusOr<std::string> FindCaptureScript() {
+  if (const char* env = std::getenv("MEMHP_CAPTURE_SH"))
+    return std::string(env);
+  std::vector<std::string> roots;
+  if (const char* ws = std::getenv("BUILD_WORKSPACE_DIRECTORY")) {
+    roots.push_back(ws);
+  }
+  std::filesystem::path dir = std::filesystem::current_path();
+  for (int i = 0; i < 8 && !dir.empty(); ++i) {
+    roots.push_back(dir.string());
+    if (dir == dir.parent_path()) break;
+    dir = dir.parent_path();
+  }
+  for (const std::string& r : roots) {
+    const std::filesystem::path p =
+        std::filesystem::path(r) / "traces/capture/capture.sh";
+    if (std::filesystem::exists(p)) return p.string();
+  }
+  return absl::NotFoundError(
+      "cannot find traces/capture/capture.sh; run memhp from the source tree "
+      "or set MEMHP_CAPTURE_SH");
+}
+
+// Runs capture.sh; its own output goes to the terminal.
+absl::Status Capture(const std::string& scenario, const std::string& out,
+                     const std::optional<std::string>& kernel,
+                     const std::optional<std::string>& modules) {
+  absl::StatusOr<std::string> script = FindCaptureScript();
+  if (!script.ok()) return script.status();
+  std::vector<std::string> argv = {*script, scenario, out};
+  if (kernel) {
+    argv.insert(argv.end(), {"--kernel", *kernel, "--modules", *modules});
+  }
+  std::vector<char*> cargv;
+  for (std::string& a : argv) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  std::fflush(stdout);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, cargv[0], nullptr, nullptr, cargv.data(), environ) !=
+      0) {
+    return absl::InternalError(model::Cat("cannot run ", *script));
+  }
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+      WEXITSTATUS(status) != 0) {
+    return absl::InternalError(
+        model::Cat("the capture of ", scenario, " failed (", *script, ")"));
+  }
+  return absl::OkStatus();
+}
+
+std::string Resolved(const std::string& f) {
+  const char* bwd = std::getenv("BUILD_WORKING_DIRECTORY");
+  return ResolvePath(f,
+                     bwd ? std::optional<std::string_view>(bwd) : std::nullopt);
+}
+
+// memhp diff: the first divergence, then every mismatch; 0 when they agree.
+absl::StatusOr<int> RunDiff(const DiffOptions& o) {
+  std::string log_path;
+  if (o.log) {
+    log_path = Resolved(*o.log);
+  } else {
+    char tmpl[] = "/tmp/memhp-diff-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) {
+      return absl::InternalError("cannot make a temporary directory");
+    }
+    log_path = model::Cat(tmpl, "/capture.log");
+    if (absl::Status st =
+            Capture(Resolved(o.scenario), log_path, o.kernel, o.modules);
+        !st.ok()) {
+      return st;
+    }
+    Print(model::Cat("kernel: ", log_path, "\n"));
+  }
+  const std::string shown = o.log ? *o.log : log_path;
+  absl::StatusOr<std::string> text = ReadTextFile(log_path, shown);
+  if (!text.ok()) return text.status();
+  absl::StatusOr<traces::Trace> trace =
+      traces::LoadTraceOrCaptureLog(*text, shown);
+  if (!trace.ok()) return trace.status();
+  if (o.profile) {
+    absl::StatusOr<model::KernelProfile> p =
+        model::KernelProfile::Parse(*o.profile);
+    if (!p.ok()) return p.status();
+    trace->config.profile = p->version;
+  }
+  for (const std::string& t : o.toggles) {
+    trace->config.toggles.push_back(traces::TextSetting{0, t});
+  }
+  // A toggle that is unknown or does not apply is a bad flag, not a
+  // divergence.
+  {
+    std::vector<std::string> names;
+    for (const traces::TextSetting& t : trace->config.toggles) {
+      names.push_back(t.text);
+    }
+    absl::StatusOr<model::KernelProfile> p =
+        model::BugToggleRegistry::Global().Apply(
+            model::KernelProfile::For(trace->config.profile), names);
+    if (!p.ok()) return p.status();
+  }
+  absl::StatusOr<traces::ReplayReport> r =
+      traces::ReplayTrace(*trace, shown,
+                          {.after_step = properties::CheckAll,
+                           .after_step_dax = properties::CheckDax});
+  if (!r.ok()) return r.status();
+  if (o.json) {
+    Print(traces::RenderReportJson({*r}));
+    return r->AllMatched() ? 0 : 1;
+  }
+  // The first divergence in file order: a mismatch or an unsupported step.
+  int first_line = 0;
+  std::string first;
+  for (const traces::ReplayMismatch& m : r->mismatches) {
+    if (first.empty() || m.line < first_line) {
+      first_line = m.line;
+      first = model::Cat(shown, ":", m.line, ": the kernel shows\n  ",
+                         m.expected, "\nthe model gives\n  ", m.got, "\n");
+    }
+  }
+  for (const auto& u : r->unsupported_steps) {
+    if (first.empty() || u.line < first_line) {
+      first_line = u.line;
+      first = model::Cat(shown, ":", u.line, ": the model cannot run\n  ",
+                         u.step, "\n  (", u.reason, ")\n");
+    }
+  }
+  Print(first.empty() ? "kernel and model agree\n"
+                      : model::Cat("first divergence: ", first, "\n"));
+  Print(traces::RenderReportText({*r}));
+  return r->AllMatched() ? 0 : 1;
+}
+
 // memhp boot: the kernel views of a trace's booted machine.
 absl::Status RunBoot(const BootOptions& o) {
   const char* bwd = std::getenv("BUILD_WORKING_DIRECTORY");
@@ -201,6 +344,20 @@ int Main(int argc, char** argv) {
           Print(model::Cat(i.id, "  ", i.text, "\n    (", i.kernel_ref, ")\n"));
         }
         break;
+      case Verb::kCapture:
+        status =
+            Capture(Resolved(inv->capture.scenario), Resolved(inv->capture.out),
+                    inv->capture.kernel, inv->capture.modules);
+        break;
+      case Verb::kDiff: {
+        absl::StatusOr<int> rc = RunDiff(inv->diff);
+        if (rc.ok()) {
+          std::fflush(stdout);
+          return *rc;
+        }
+        status = rc.status();
+        break;
+      }
       case Verb::kPagetables:
         Print(hotplug::RenderPageTableReport(inv->pagetables.processes,
                                              inv->pagetables.bytes));

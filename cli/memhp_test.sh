@@ -184,6 +184,23 @@ run pagetables --processes=ten
 expect_rc 2 "pagetables bad count"
 expect_contains "$err" "--processes" "pagetables bad count"
 
+# diff: a recorded run against the model; a wrong profile diverges.
+run diff --log "$p2_trace"
+expect_rc 0 "diff p2"
+expect_contains "$out" "kernel and model agree" "diff p2"
+run diff --log "$p2_trace" --profile v5.3
+expect_rc 1 "diff p2 v5.3"
+expect_contains "$out" "first divergence: " "diff p2 v5.3"
+expect_contains "$out" "zone=Movable" "diff p2 v5.3"
+run diff --log "$p2_trace" --toggle no-such-toggle
+expect_rc 2 "diff bad toggle"
+expect_contains "$err" "no-such-toggle" "diff bad toggle"
+run diff
+expect_rc 2 "diff without scenario"
+MEMHP_CAPTURE_SH=/nonexistent/capture.sh run capture a.trace b.log
+expect_rc 2 "capture without script"
+expect_contains "$err" "cannot run /nonexistent/capture.sh" "capture without script"
+
 if [[ $failures -ne 0 ]]; then
   echo "$failures check(s) failed" >&2
   exit 1
