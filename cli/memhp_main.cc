@@ -147,16 +147,9 @@ absl::StatusOr<std::string> FindCaptureScript() {
       "or set MEMHP_CAPTURE_SH");
 }
 
-// Runs capture.sh; its own output goes to the terminal.
-absl::Status Capture(const std::string& scenario, const std::string& out,
-                     const std::optional<std::string>& kernel,
-                     const std::optional<std::string>& modules) {
-  absl::StatusOr<std::string> script = FindCaptureScript();
-  if (!script.ok()) return script.status();
-  std::vector<std::string> argv = {*script, scenario, out};
-  if (kernel) {
-    argv.insert(argv.end(), {"--kernel", *kernel, "--modules", *modules});
-  }
+// Runs argv[0] with its output on the terminal: its exit status, or -1
+// when it cannot start.
+int Spawn(std::vector<std::string> argv) {
   std::vector<char*> cargv;
   for (std::string& a : argv) cargv.push_back(a.data());
   cargv.push_back(nullptr);
@@ -164,11 +157,32 @@ absl::Status Capture(const std::string& scenario, const std::string& out,
   pid_t pid = 0;
   if (posix_spawn(&pid, cargv[0], nullptr, nullptr, cargv.data(), environ) !=
       0) {
-    return absl::InternalError(model::Cat("cannot run ", *script));
+    return -1;
   }
   int status = 0;
-  if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-      WEXITSTATUS(status) != 0) {
+  if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+// Installs what capture.sh needs (its setup.sh, idempotent), then runs it.
+absl::Status Capture(const std::string& scenario, const std::string& out,
+                     const std::optional<std::string>& kernel,
+                     const std::optional<std::string>& modules) {
+  absl::StatusOr<std::string> script = FindCaptureScript();
+  if (!script.ok()) return script.status();
+  const std::string setup =
+      (std::filesystem::path(*script).parent_path() / "setup.sh").string();
+  if (std::filesystem::exists(setup) && Spawn({setup}) != 0) {
+    return absl::InternalError(model::Cat("cannot install what ", *script,
+                                          " needs (", setup, " failed)"));
+  }
+  std::vector<std::string> argv = {*script, scenario, out};
+  if (kernel) {
+    argv.insert(argv.end(), {"--kernel", *kernel, "--modules", *modules});
+  }
+  const int rc = Spawn(argv);
+  if (rc < 0) return absl::InternalError(model::Cat("cannot run ", *script));
+  if (rc != 0) {
     return absl::InternalError(
         model::Cat("the capture of ", scenario, " failed (", *script, ")"));
   }

@@ -5,7 +5,7 @@
 # 1, not 2 = unreadable input).
 #
 #   traces/capture/smoke_test.sh [PATH_TO_MEMHP]
-#   bazel test //traces/capture:smoke_test     (tagged manual: `bazel test //...` skips it)
+#   bazel test //traces/capture:smoke_test     (also part of `bazel test //...`)
 #
 # Prints SKIP and exits 0 when qemu-system-x86_64 is not installed, or when there is neither a
 # cached kernel nor a way to fetch one (capture.sh exits 3 for a missing tool or kernel).
