@@ -101,7 +101,8 @@ absl::Status ParseReplayArgs(const std::vector<std::string>& args,
 }
 
 constexpr View kAllViews[] = {View::kDmesg,  View::kZoneinfo, View::kIomem,
-                              View::kMemory, View::kLsmem,    View::kDax};
+                              View::kMemory, View::kLsmem,    View::kDax,
+                              View::kDaxctl};
 
 // Parses the arguments of `boot` from args[1..].
 absl::Status ParseBootArgs(const std::vector<std::string>& args,
@@ -126,8 +127,8 @@ absl::Status ParseBootArgs(const std::vector<std::string>& args,
       }
       if (!known) {
         return Bad(Cat("unknown view '", v,
-                       "'; expected dmesg, zoneinfo, iomem, memory, lsmem or "
-                       "dax"));
+                       "'; expected dmesg, zoneinfo, iomem, memory, lsmem, "
+                       "dax or daxctl"));
       }
     } else if (a.rfind("-", 0) == 0) {
       return Bad(Cat("unknown flag '", a, "' for 'memhp boot'"));
@@ -302,6 +303,8 @@ std::string_view ViewName(View v) {
       return "lsmem";
     case View::kDax:
       return "dax";
+    case View::kDaxctl:
+      return "daxctl";
   }
   return "?";
 }
@@ -310,8 +313,8 @@ std::string Usage() {
   return "usage: memhp [show] [--geometry NAME] [--profile VERSION] "
          "[--toggle NAME]... [--layout FILE]\n"
          "       memhp replay [--json] FILE...\n"
-         "       memhp boot [--view dmesg|zoneinfo|iomem|memory|lsmem|dax]... "
-         "FILE\n"
+         "       memhp boot "
+         "[--view dmesg|zoneinfo|iomem|memory|lsmem|dax|daxctl]... FILE\n"
          "       memhp invariants\n"
          "       memhp pagetables [--processes N] [--bytes SIZE]\n"
          "       memhp capture SCENARIO OUT [--kernel BZIMAGE --modules DIR]\n"
@@ -344,8 +347,9 @@ std::string Usage() {
          "boot    boot the machine a trace or capture log describes and print\n"
          "        what the kernel shows: the dmesg lines, /proc/zoneinfo\n"
          "        (spanned, present, start_pfn), /proc/iomem, the memory\n"
-         "        blocks, lsmem, the dax devices. --view picks some\n"
-         "        (repeatable).\n"
+         "        blocks, lsmem, the dax devices and `daxctl list -R -D -M "
+         "-i`.\n"
+         "        --view picks some (repeatable).\n"
          "\n"
          "pagetables  page-table memory of N processes each mapping SIZE\n"
          "        bytes of a device-dax instance, at each fault size (4K\n"

@@ -57,7 +57,7 @@ struct ReplayOptions {
 };
 
 // The kernel views `memhp boot` prints, in this order.
-enum class View { kDmesg, kZoneinfo, kIomem, kMemory, kLsmem, kDax };
+enum class View { kDmesg, kZoneinfo, kIomem, kMemory, kLsmem, kDax, kDaxctl };
 std::string_view ViewName(View v);
 
 struct BootOptions {

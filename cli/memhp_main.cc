@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "cli/args.h"
 #include "hotplug/dax_fault.h"
+#include "hotplug/daxctl_list.h"
 #include "hotplug/render.h"
 #include "model/bug_toggle.h"
 #include "model/event_log.h"
@@ -322,6 +323,18 @@ absl::Status RunBoot(const BootOptions& o) {
         break;
       case View::kDax:
         if (tm.dax() != nullptr) lines = tm.dax()->bus().DaxLines();
+        break;
+      case View::kDaxctl:
+        if (tm.dax() != nullptr) {
+          const std::string json = hotplug::RenderDaxctlList(m, tm.dax()->bus(),
+                                                             {.regions = true,
+                                                              .devices = true,
+                                                              .mappings = true,
+                                                              .idle = true});
+          for (std::string_view l : model::Split(json, '\n')) {
+            if (!l.empty()) lines.emplace_back(l);
+          }
+        }
         break;
     }
     Print(model::Cat("--- ", ViewName(v), "\n"));

@@ -165,6 +165,10 @@ p3_trace=$(find -L . -path "*traces/corpus/p3-hmem-kmem.trace" | head -n 1)
 run boot --view dax "$p3_trace"
 expect_rc 0 "boot p3 dax"
 expect_contains "$out" "dax0.0 driver=device_dax size=536870912 target_node=0 align=2097152 resource=0x120000000" "boot p3 dax"
+run boot --view daxctl "$p3_trace"
+expect_rc 0 "boot p3 daxctl"
+expect_contains "$out" '"chardev":"dax0.0",' "boot p3 daxctl"
+expect_contains "$out" '"path":"\/platform\/hmem.0",' "boot p3 daxctl"
 run invariants
 expect_contains "$out" "DAX-4  " "invariants dax"
 

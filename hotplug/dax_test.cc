@@ -16,6 +16,7 @@
 #include "hotplug/dax_kmem.h"
 #include "hotplug/dax_modules.h"
 #include "hotplug/dax_sysfs.h"
+#include "hotplug/daxctl_list.h"
 #include "hotplug/e820.h"
 #include "hotplug/memory_online.h"
 #include "hotplug/render.h"
@@ -23,6 +24,7 @@
 #include "hotplug/x86_boot.h"
 #include "hotplug/zone.h"
 #include "model/status.h"
+#include "model/strings.h"
 
 namespace memhp::hotplug {
 namespace {
@@ -331,6 +333,96 @@ TEST_F(DaxTest, AlignAndMappingStores) {
   EXPECT_EQ(Write(mapping, "138000000-1381fffff"), 0);
   EXPECT_EQ(dax_->bus().FindDevice("dax0.0")->ranges.size(), 2u);
   EXPECT_EQ(dax_->bus().FindDevice("dax0.0")->ranges[1].pgoff, 0x10000u);
+}
+
+}  // namespace
+}  // namespace memhp::hotplug
+
+namespace memhp::hotplug {
+namespace {
+
+// `daxctl list` as ndctl v81 prints it (json-c pretty, '/' escaped).
+TEST_F(DaxTest, DaxctlListShowsDevicesRegionsAndMemblocks) {
+  EXPECT_EQ(RenderDaxctlList(m_, dax_->bus(), {}),
+            "[\n"
+            "  {\n"
+            "    \"chardev\":\"dax0.0\",\n"
+            "    \"size\":536870912,\n"
+            "    \"target_node\":0,\n"
+            "    \"align\":2097152,\n"
+            "    \"mode\":\"devdax\"\n"
+            "  }\n"
+            "]\n");
+  ToKmem();
+  ASSERT_EQ(
+      Write("/sys/devices/system/memory/memory36/state", "online_movable"), 0);
+  // Not every block online: no "movable".
+  EXPECT_EQ(RenderDaxctlList(m_, dax_->bus(), {}),
+            "[\n"
+            "  {\n"
+            "    \"chardev\":\"dax0.0\",\n"
+            "    \"size\":536870912,\n"
+            "    \"target_node\":0,\n"
+            "    \"align\":2097152,\n"
+            "    \"mode\":\"system-ram\",\n"
+            "    \"online_memblocks\":1,\n"
+            "    \"total_memblocks\":4\n"
+            "  }\n"
+            "]\n");
+  for (int b = 37; b < 40; ++b) {
+    ASSERT_EQ(
+        Write(model::Cat("/sys/devices/system/memory/memory", b, "/state"),
+              "online_movable"),
+        0);
+  }
+  const std::string all = RenderDaxctlList(
+      m_, dax_->bus(), {.regions = true, .devices = true, .mappings = true});
+  EXPECT_NE(all.find("    \"path\":\"\\/platform\\/hmem.0\",\n"
+                     "    \"id\":0,\n"
+                     "    \"size\":536870912,\n"
+                     "    \"align\":2097152,\n"
+                     "    \"devices\":[\n"
+                     "      {\n"
+                     "        \"chardev\":\"dax0.0\","),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("\"online_memblocks\":4,\n"
+                     "        \"total_memblocks\":4,\n"
+                     "        \"movable\":true,\n"
+                     "        \"mappings\":[\n"
+                     "          {\n"
+                     "            \"page_offset\":0,\n"
+                     "            \"start\":4831838208,\n"
+                     "            \"end\":5368709119,\n"
+                     "            \"size\":536870912\n"
+                     "          }\n"
+                     "        ]\n"),
+            std::string::npos)
+      << all;
+  // -u with one element: the element alone, sizes for people.
+  EXPECT_EQ(RenderDaxctlList(m_, dax_->bus(), {.regions = true, .human = true}),
+            "{\n"
+            "  \"path\":\"\\/platform\\/hmem.0\",\n"
+            "  \"id\":0,\n"
+            "  \"size\":\"512.00 MiB (536.87 MB)\",\n"
+            "  \"align\":2097152\n"
+            "}\n");
+  EXPECT_EQ(DaxctlHumanSize(uint64_t{128} << 30), "128.00 GiB (137.44 GB)");
+}
+
+// An unbound device is "disabled"; a seed of size 0 shows only with -i;
+// nothing selected prints nothing.
+TEST_F(DaxTest, DaxctlListDisabledAndIdle) {
+  ASSERT_EQ(Write(kDaxUnbind, "dax0.0"), 0);
+  ASSERT_EQ(Write("/sys/bus/dax/devices/dax0.0/size", "0"), 0);
+  EXPECT_EQ(RenderDaxctlList(m_, dax_->bus(), {}), "");
+  const std::string idle = RenderDaxctlList(m_, dax_->bus(), {.idle = true});
+  EXPECT_NE(idle.find("\"size\":0,"), std::string::npos) << idle;
+  EXPECT_NE(idle.find("\"state\":\"disabled\""), std::string::npos) << idle;
+  // -R: available_size appears once something is free.
+  EXPECT_NE(RenderDaxctlList(m_, dax_->bus(), {.regions = true})
+                .find("\"available_size\":536870912,"),
+            std::string::npos);
 }
 
 }  // namespace
