@@ -1,10 +1,11 @@
 // The device-dax stack of a booted machine, as the capture guest loads it:
 // the built-in hmem platform devices (hmem_init, a late initcall), then the
-// modules in the guest's insmod order: device_dax, kmem, dax_hmem (the
-// nvdimm modules before them have nothing to do without NVDIMMs or legacy
-// pmem, which come later). It owns the pagemap registry, the bus and the
-// drivers, and answers the sysfs writes of /sys/bus/dax and of the
-// providers' dax_region directories (dax_sysfs.h).
+// modules in the guest's insmod order: libnvdimm, nd_btt, nd_pmem, nd_e820
+// (legacy pmem: hotplug/nvdimm.h), dax_pmem (nothing to bind: raw
+// namespaces only), device_dax, kmem, dax_hmem. It owns the pagemap
+// registry, the nd and dax buses and the drivers, and answers the sysfs
+// writes of /sys/bus/dax, /sys/bus/nd and of the providers' dax_region
+// directories (dax_sysfs.h).
 
 #ifndef MEMHP_HOTPLUG_DAX_MODULES_H_
 #define MEMHP_HOTPLUG_DAX_MODULES_H_
@@ -15,6 +16,7 @@
 #include "hotplug/dax_hmem.h"
 #include "hotplug/machine.h"
 #include "hotplug/memremap.h"
+#include "hotplug/nvdimm.h"
 
 namespace memhp::hotplug {
 
@@ -26,7 +28,8 @@ class DaxModules {
   DaxModules& operator=(const DaxModules&) = delete;
 
   // hmem_init (built in, a late initcall): call before userspace runs.
-  // Then LoadModules: device_dax, kmem and dax_hmem, in that order.
+  // Then LoadModules: libnvdimm, nd_btt, nd_pmem, nd_e820, dax_pmem,
+  // device_dax, kmem and dax_hmem, in that order.
   void LoadModules();
 
   Machine& machine() { return m_; }
@@ -36,6 +39,7 @@ class DaxModules {
   DevPagemapRegistry& pgmap_array() { return pgmap_array_; }
   DaxDeviceDriver& device_dax() { return device_dax_; }
   DaxDeviceDriver& kmem() { return kmem_; }
+  NvdimmBus& nvdimm() { return nvdimm_; }
 
  private:
   Machine& m_;
@@ -44,6 +48,7 @@ class DaxModules {
   DaxDeviceDriver device_dax_;
   DaxDeviceDriver kmem_;
   HmemDevices hmem_;
+  NvdimmBus nvdimm_;
 };
 
 }  // namespace memhp::hotplug

@@ -14,6 +14,7 @@ namespace {
 
 constexpr std::string_view kBusRoot = "/sys/bus/dax/";
 constexpr std::string_view kPlatformRoot = "/sys/devices/platform/";
+constexpr std::string_view kNdRoot = "/sys/bus/nd/";
 
 Operation<absl::Status> Fail(Errno e, std::string what) {
   co_return model::KernelError(e, what);
@@ -58,6 +59,52 @@ std::optional<Operation<absl::Status>> DeviceAttrWrite(DaxBus& bus, DevDax& dev,
   return Fail(Errno::kENOENT, p);
 }
 
+// /sys/bus/nd: the nd bus of libnvdimm, its drivers and devices.
+std::optional<Operation<absl::Status>> NdSysfsWrite(DaxModules& dax,
+                                                    std::string_view rest,
+                                                    std::string_view value,
+                                                    const std::string& p) {
+  NvdimmBus& nd = dax.nvdimm();
+  // The bus's own files (uevent, drivers_probe, drivers_autoprobe) are
+  // writable and not modelled.
+  if (rest == "uevent" || rest == "drivers_probe" ||
+      rest == "drivers_autoprobe") {
+    return std::nullopt;
+  }
+  const std::vector<std::string_view> parts = model::Split(rest, '/');
+  if (parts.size() == 3 && parts[0] == "drivers") {
+    const std::string_view drv = parts[1];
+    const std::string_view attr = parts[2];
+    // The nd drivers the guest's modules register: libnvdimm's nd_bus,
+    // nd_region and nvdimm, then nd_pmem and dax_pmem.
+    const bool exists = drv == "nd_bus" || drv == "nd_region" ||
+                        drv == "nvdimm" || drv == "nd_pmem" ||
+                        drv == "dax_pmem";
+    if (!exists) return Fail(Errno::kENOENT, p);
+    // bind and unbind (add_bind_files), uevent; the nd bus has no new_id.
+    if (attr == "uevent") return std::nullopt;
+    if (drv == "nd_pmem") {
+      if (attr == "bind") return AsStatus(nd.NdPmemBindStore(value), p);
+      if (attr == "unbind") return AsStatus(nd.NdPmemUnbindStore(value), p);
+      // The links to bound devices and to the module are directories.
+      const NdNamespaceIo* linked = nd.FindNamespace(attr);
+      if (attr == "module" || (linked != nullptr && linked->bound)) {
+        return std::nullopt;
+      }
+      return Fail(Errno::kENOENT, p);
+    }
+    // The other drivers' bind/unbind are not modelled.
+    if (attr == "bind" || attr == "unbind") return std::nullopt;
+    return Fail(Errno::kENOENT, p);
+  }
+  if (parts.size() >= 2 && parts[0] == "devices") {
+    // A device's attributes are not modelled; a missing device is -ENOENT.
+    if (!nd.HasDevice(parts[1])) return Fail(Errno::kENOENT, p);
+    return std::nullopt;
+  }
+  return Fail(Errno::kENOENT, p);
+}
+
 }  // namespace
 
 std::optional<Operation<absl::Status>> DaxSysfsWrite(DaxModules& dax,
@@ -97,6 +144,9 @@ std::optional<Operation<absl::Status>> DaxSysfsWrite(DaxModules& dax,
       return DeviceAttrWrite(bus, *dev, parts[2], value, p);
     }
     return Fail(Errno::kENOENT, p);
+  }
+  if (path.starts_with(kNdRoot)) {
+    return NdSysfsWrite(dax, path.substr(kNdRoot.size()), value, p);
   }
   if (path.starts_with(kPlatformRoot)) {
     const std::string_view rest = path.substr(kPlatformRoot.size());

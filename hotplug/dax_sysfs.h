@@ -6,6 +6,10 @@
 //   /sys/devices/platform/hmem.N/DEV/...)          static regions: size and
 //                                                  align 0444, no mapping
 //   /sys/devices/platform/hmem.N/dax_region/{create,delete}  dynamic only
+//   /sys/bus/nd/drivers/nd_pmem/{bind,unbind}       (hotplug/nvdimm.h)
+//   /sys/bus/nd/drivers/{nd_bus,nd_region,nvdimm,dax_pmem}: no other
+//   file than bind, unbind and uevent (not modelled); the nd bus's own
+//   files and the attributes of its devices are not modelled either
 // A read-only attribute refuses a write with -EACCES, a missing file or
 // directory is -ENOENT.
 
@@ -22,7 +26,8 @@
 namespace memhp::hotplug {
 
 // The write of `value` to `path`, or nullopt when the path is not one of the
-// dax stack's (/sys/bus/dax, /sys/devices/platform/hmem.N).
+// dax stack's (/sys/bus/dax, /sys/bus/nd, /sys/devices/platform/hmem.N) or
+// is one the model does not have.
 std::optional<model::Operation<absl::Status>> DaxSysfsWrite(
     DaxModules& dax, std::string_view path, std::string_view value);
 

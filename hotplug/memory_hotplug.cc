@@ -251,6 +251,11 @@ Operation<int> TryRemoveMemory(Machine& m, PhysAddr start, ByteSize size) {
                 {"kernel BUG at mm/memory_hotplug.c:2075!"});
     co_return Neg(Errno::kEINVAL);
   }
+  // v5.3: mem_hotplug_begin() comes before the check, and everything after
+  // it runs under mem_hotplug_lock.
+  const bool lock_first =
+      !m.profile().try_remove_memory_checks_before_hotplug_lock;
+  if (lock_first) co_await m.mem_hotplug_lock().DownWrite();
   // All memory blocks must be offline; the node is the last block's.
   for (MemoryBlock* mem : m.mutable_blocks().WalkMemoryBlocks(g, start, size)) {
     nid = mem->nid;
@@ -263,13 +268,15 @@ Operation<int> TryRemoveMemory(Machine& m, PhysAddr start, ByteSize size) {
                              "[0x%016llx-0x%016llx] is onlined",
                              static_cast<unsigned long long>(beginpa),
                              static_cast<unsigned long long>(endpa)));
+      // v5.3: "goto done", mem_hotplug_done().
+      if (lock_first) co_await m.mem_hotplug_lock().UpWrite();
       co_return Neg(Errno::kEBUSY);
     }
   }
   // mhp_memmap_on_memory() is off: no altmap. firmware_map_remove(): not
   // modelled. Block devices go first, under device_hotplug_lock.
   m.mutable_blocks().RemoveMemoryBlockDevices(m.log(), g, start, size);
-  co_await m.mem_hotplug_lock().DownWrite();
+  if (!lock_first) co_await m.mem_hotplug_lock().DownWrite();
   ArchRemoveMemory(m, start, size);
   m.iomem().ReleaseMemRegionAdjustable(start, size);
   if (!nid.IsNoNode()) TryOfflineNode(m, nid);

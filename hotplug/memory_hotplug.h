@@ -106,6 +106,12 @@ void TryOfflineNode(Machine& m, model::NodeId nid);
 // memory [%pa-%pa] is onlined" for the first block that is not offline;
 // else the blocks are removed, then under mem_hotplug_lock
 // arch_remove_memory, release_mem_region_adjustable and try_offline_node.
+// v5.3 (!try_remove_memory_checks_before_hotplug_lock): mem_hotplug_begin()
+// first, the check and the block devices' removal under the lock (the
+// messages are the same).
+// DIVERGENCE: v5.3's try_remove_memory(nid, ...) gets the node from its
+// caller; the model takes the last block's, as v6.1. The BUG lines keep
+// v6.1's line numbers.
 // REQUIRES: device_hotplug_lock held.
 model::Operation<int> TryRemoveMemory(Machine& m, model::PhysAddr start,
                                       model::ByteSize size);

@@ -86,13 +86,19 @@ Operation<int> MemoryBlockOnline(Machine& m, BlockId id) {
   const BlockSpan span = SpanOf(m, *mem);
   const model::NodeId nid = mem->nid;
   MemoryGroup* const group = mem->group;
+  // v5.3: online_pages() takes mem_hotplug_lock first and chooses the zone
+  // under it; v6.1 chooses it before mem_hotplug_begin().
+  const bool zone_under_lock =
+      !m.profile().memory_block_online_takes_hotplug_lock;
+  if (zone_under_lock) co_await m.mem_hotplug_lock().DownWrite();
+  mem = m.blocks().Find(id);
   const PgData* pgdat = m.NodeData(nid);
   MEMHP_CHECK(pgdat != nullptr) << "memory block on a node without pgdat";
   const ZoneType zone =
       ZoneForPfnRange(mem->online_type, *pgdat, group, span.start_pfn,
                       span.nr_pages, m.zone_select_globals());
   // mem_hotplug_begin().
-  co_await m.mem_hotplug_lock().DownWrite();
+  if (!zone_under_lock) co_await m.mem_hotplug_lock().DownWrite();
   // DIVERGENCE: nr_vmemmap_pages (memmap_on_memory) is always 0: the
   // module parameter is off on the oracle.
   const int ret =
@@ -106,10 +112,13 @@ Operation<int> MemoryBlockOnline(Machine& m, BlockId id) {
 Operation<int> MemoryBlockOffline(Machine& m, BlockId id) {
   const MemoryBlock* mem = m.blocks().Find(id);
   MEMHP_CHECK(mem != nullptr) << "memory_block_offline of a missing block";
-  if (!mem->zone) co_return kEINVAL;
+  // v5.3 has no mem->zone: __offline_pages() finds the zone itself, under
+  // mem_hotplug_lock (OfflinePages ignores `zone` then).
+  const bool uses_zone = m.profile().offline_uses_memory_block_zone;
+  if (uses_zone && !mem->zone) co_return kEINVAL;
   const BlockSpan span = SpanOf(m, *mem);
   const model::NodeId nid = mem->nid;
-  const ZoneType zone = *mem->zone;
+  const ZoneType zone = mem->zone.value_or(ZoneType::kNormal);
   MemoryGroup* const group = mem->group;
   co_await m.mem_hotplug_lock().DownWrite();
   const int ret =
@@ -142,12 +151,18 @@ Operation<int> DeviceOffline(Machine& m, BlockId id) {
 Operation<absl::Status> StateStore(Machine& m, BlockId id,
                                    std::string_view buf) {
   const std::optional<OnlineType> online_type = OnlineTypeFromStr(buf);
-  if (!online_type) {
+  const bool parse_first = m.profile().state_store_parses_before_lock;
+  if (!online_type && parse_first) {
     co_return model::KernelError(Errno::kEINVAL, "unknown online type");
   }
   // lock_device_hotplug_sysfs(): a failed trylock restarts the write, which
   // the model folds into waiting for the lock.
   co_await m.device_hotplug_lock().Lock();
+  if (!online_type) {
+    // v5.3: the sysfs_streq() chain runs under the lock ("goto err").
+    co_await m.device_hotplug_lock().Unlock();
+    co_return model::KernelError(Errno::kEINVAL, "unknown online type");
+  }
   int ret = 0;
   if (m.blocks().Find(id) == nullptr) {
     ret = -static_cast<int>(Errno::kENODEV);

@@ -31,12 +31,14 @@ namespace memhp::hotplug {
 // zone_for_pfn_range(mem->online_type, mem->nid, mem->group, ...) under the
 // machine's online policy, then under mem_hotplug_lock online_pages() of
 // the whole block (with mem->group); on success mem->zone is that zone.
-// Returns 0 or -errno.
+// v5.3 (!memory_block_online_takes_hotplug_lock): the zone is chosen under
+// mem_hotplug_lock (online_pages() takes it first). Returns 0 or -errno.
 model::Operation<int> MemoryBlockOnline(Machine& m, model::BlockId id);
 // Kernel: drivers/base/memory.c memory_block_offline (v6.1): -EINVAL for a
 // block without a single zone (before any lock), else offline_pages()
 // (with mem->group) under mem_hotplug_lock; on success mem->zone is
-// cleared.
+// cleared. v5.3 (!offline_uses_memory_block_zone): no mem->zone check; the
+// zone is __offline_pages()'s test_pages_in_a_zone(), under the lock.
 model::Operation<int> MemoryBlockOffline(Machine& m, model::BlockId id);
 
 // Kernel: drivers/base/core.c device_online (v6.1) on a memory block:
@@ -51,7 +53,10 @@ model::Operation<int> DeviceOffline(Machine& m, model::BlockId id);
 // Kernel: drivers/base/memory.c state_store (v6.1): -EINVAL for a value
 // mhp_online_type_from_str() does not know, then under device_hotplug_lock
 // device_online() with mem->online_type set, or device_offline(); a block
-// already in the requested state is -EINVAL too.
+// already in the requested state is -EINVAL too. v5.3
+// (!state_store_parses_before_lock): the lock is taken first and an unknown
+// value is refused under it. The values are the same four in v5.3
+// ("online" is MMOP_ONLINE_KEEP there).
 model::Operation<absl::Status> StateStore(Machine& m, model::BlockId id,
                                           std::string_view buf);
 // Kernel: drivers/base/core.c online_store (v6.1): strtobool(), then under

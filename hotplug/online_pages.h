@@ -37,6 +37,12 @@ namespace memhp::hotplug {
 // sections online; present pages grow (the zone's, the node's and those of
 // `group`, the block's memory group or nullptr); MEM_ONLINE. Returns 0 or
 // -errno.
+// v5.3 (!memory_holes_refused): online_pages_range() under
+// walk_system_ram_range(): only the System RAM pieces are freed and count as
+// present, their sections go online, a range without System RAM fails with
+// -EINVAL after MEM_GOING_ONLINE (MEM_CANCEL_ONLINE), and MEM_ONLINE is sent
+// only when pages were onlined; a failure leaves the range in the zone
+// (!shrink_zone_span_on_offline).
 int OnlinePages(Machine& m, model::Pfn pfn, model::NrPages nr_pages,
                 model::NodeId nid, ZoneType zone, MemoryGroup* group = nullptr);
 
@@ -49,6 +55,13 @@ int OnlinePages(Machine& m, model::Pfn pfn, model::NrPages nr_pages,
 // MEM_CANCEL_OFFLINE); then the sections go offline, present pages shrink
 // (`group`'s too), MEM_OFFLINE, and remove_pfn_range_from_zone() shrinks the
 // zone. Returns 0 or -errno.
+// v5.3 (!offline_uses_memory_block_zone): __offline_pages(), `zone` and `nid`
+// ignored: test_pages_in_a_zone() finds the zone ("multizone range",
+// -EINVAL, nothing printed), then isolation (-EBUSY; has_unmovable_pages()
+// WARN_ON_ONCEs for ZONE_MOVABLE), MEM_GOING_OFFLINE, the System RAM pieces
+// offlined, pr_info "Offlined Pages %ld" with their page count, present pages
+// shrink by that count, MEM_OFFLINE; the span stays (see
+// shrink_zone_span_on_offline).
 int OfflinePages(Machine& m, model::Pfn start_pfn, model::NrPages nr_pages,
                  model::NodeId nid, ZoneType zone,
                  MemoryGroup* group = nullptr);

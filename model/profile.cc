@@ -39,6 +39,13 @@ KernelProfile KernelProfile::For(KernelVersion v) {
       p.online_mem_sections_warns_invalid = true;
       p.shrink_zone_span_on_offline = false;
       p.memory_groups = false;
+      p.memory_holes_refused = false;
+      p.offline_uses_memory_block_zone = false;
+      p.memory_block_online_takes_hotplug_lock = false;
+      p.offlined_pages_is_pr_debug = false;
+      p.unmovable_in_movable_zone_silent = false;
+      p.state_store_parses_before_lock = false;
+      p.try_remove_memory_checks_before_hotplug_lock = false;
       break;
     case KernelVersion::kV6_1:
       // Defaults are 6.1.192 (Debian), stable backports included.

@@ -77,7 +77,8 @@ struct KernelProfile {
   // "mm/memory_hotplug: shrink zones when offlining memory"). False in v5.3:
   // offline_pages leaves the span and the memmap; __remove_pages ->
   // __remove_zone shrinks zone and node at removal, searching with
-  // pfn_valid() and scanning the whole zone for any page of it left.
+  // pfn_valid() and scanning the whole zone for any page of it left; a
+  // failed online_pages() leaves its range in the zone.
   bool shrink_zone_span_on_offline = true;
 
   // Memory groups and the online policies (v5.15, "drivers/base/memory:
@@ -87,6 +88,43 @@ struct KernelProfile {
   // online_policy / auto_movable_* parameters exist. False in v5.3: each
   // range is added on its node, zone choice is contig-zones only.
   bool memory_groups = true;
+
+  // --- mm/memory_hotplug.c: online_pages / offline_pages ------------------
+  // online_pages() frees the whole range and offline_pages() refuses a range
+  // with holes ("memory holes", -EINVAL) (v5.10, "mm/memory_hotplug: don't
+  // allow to online/offline memory blocks with holes"). False in v5.3: both
+  // walk_system_ram_range(); only System RAM pieces are onlined (when their
+  // first page is PageReserved) and offlined, present pages follow them,
+  // and MEM_ONLINE is sent only when pages were onlined.
+  bool memory_holes_refused = true;
+  // offline_pages() works on mem->zone: memory_block_offline() returns
+  // -EINVAL before any lock without one, offline_pages() WARNs on a first or
+  // last page in another zone (v5.18, 395f6081bad4 "drivers/base/memory:
+  // determine and store zone for single-zone memory blocks"). False in v5.3:
+  // test_pages_in_a_zone() under mem_hotplug_lock ("multizone range").
+  bool offline_uses_memory_block_zone = true;
+  // memory_block_online/offline() take mem_hotplug_lock, the zone chosen
+  // before it (v5.12, memmap_on_memory: "drivers/base/memory: introduce
+  // memory_block_{online,offline}"). False in v5.3: online_pages() and
+  // __offline_pages() take it themselves, zone_for_pfn_range() under it.
+  bool memory_block_online_takes_hotplug_lock = true;
+  // "Offlined Pages %ld" is pr_debug (by v6.1). False in v5.3: pr_info.
+  bool offlined_pages_is_pr_debug = true;
+  // An unmovable page in ZONE_MOVABLE fails the isolation without a WARN
+  // (v5.9, "mm/page_isolation: drop WARN_ON_ONCE() in
+  // set_migratetype_isolate()"). False in v5.3: has_unmovable_pages()
+  // WARN_ON_ONCE(zone_idx(zone) == ZONE_MOVABLE)s before the dump_page().
+  bool unmovable_in_movable_zone_silent = true;
+
+  // --- drivers/base/memory.c, mm/memory_hotplug.c: sysfs and removal ------
+  // state_store() parses the value before lock_device_hotplug_sysfs() (v5.7,
+  // "drivers/base/memory: store mapping between MMOP_* and string in an
+  // array", mhp_online_type_from_str). False in v5.3: the lock first.
+  bool state_store_parses_before_lock = true;
+  // try_remove_memory() checks the blocks are offline and removes their
+  // devices before mem_hotplug_begin() (by v6.1). False in v5.3: all of it
+  // under mem_hotplug_lock.
+  bool try_remove_memory_checks_before_hotplug_lock = true;
 
   // --- mm/sparse.c: online_mem_sections / offline_mem_sections ------------
   // WARN_ON(!valid_section_nr(nr)) and skip (v5.3 .. v6.19); v7.1 flips the

@@ -49,6 +49,10 @@ const std::vector<DmesgPattern>& ClaimedDmesgPatterns() {
       {"device_dax dax", "", false, "dev_dax_probe"},
       {"hmem ", "", false, "hmem_register_device"},
       {"memregion allocation failure for ", "", false, "hmem_register_device"},
+      // Legacy pmem (drivers/nvdimm): nd_pmem's dev_* lines name the
+      // namespace; really_probe names the driver.
+      {"nd_pmem namespace", "", false, "nd_pmem_probe"},
+      {"nd_pmem: probe of ", "", false, "really_probe"},
   };
   return *patterns;
 }

@@ -74,6 +74,27 @@ TEST(ClaimedDmesgTest, ClaimsTheMemoryMapZonesBlocksAndHotplugLines) {
             }));
 }
 
+TEST(ClaimedDmesgTest, ClaimsNdPmemLinesOnly) {
+  const std::vector<std::string_view> lines = {
+      "nd_pmem namespace0.0: unable to guarantee persistence of writes",
+      "nd_pmem namespace0.0: [mem 0x104100000-0x10a3fffff flags 0x200] "
+      "misaligned, unable to map",
+      "nd_pmem: probe of namespace0.0 failed with error -95",
+      "pmem0: detected capacity change from 0 to 2097152",
+      "nd_btt: probe of btt0.0 failed with error -22",
+      "pci_bus 0000:00: root bus resource [mem 0x100000000-0x17fffffff "
+      "window]",
+  };
+  EXPECT_EQ(Claimed(lines),
+            (std::vector<std::string_view>{
+                "nd_pmem namespace0.0: unable to guarantee persistence of "
+                "writes",
+                "nd_pmem namespace0.0: [mem 0x104100000-0x10a3fffff flags "
+                "0x200] misaligned, unable to map",
+                "nd_pmem: probe of namespace0.0 failed with error -95",
+            }));
+}
+
 TEST(ClaimedDmesgTest, EveryPatternHasASource) {
   for (const DmesgPattern& p : ClaimedDmesgPatterns()) {
     EXPECT_FALSE(p.prefix.empty());
