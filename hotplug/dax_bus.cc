@@ -11,24 +11,18 @@
 
 namespace memhp::hotplug {
 
+namespace rc = model::rc;
+
 using model::Cat;
 using model::Operation;
 using model::PhysAddr;
 using model::Sprintf;
+using model::SysfsStreq;
+using model::Ull;
 
 namespace {
 
 constexpr std::string_view kBusC = "drivers/dax/bus.c";
-constexpr int kEINVAL = -static_cast<int>(model::Errno::kEINVAL);
-constexpr int kENXIO = -static_cast<int>(model::Errno::kENXIO);
-constexpr int kENODEV = -static_cast<int>(model::Errno::kENODEV);
-constexpr int kEBUSY = -static_cast<int>(model::Errno::kEBUSY);
-constexpr int kENOMEM = -static_cast<int>(model::Errno::kENOMEM);
-constexpr int kENOSPC = -static_cast<int>(model::Errno::kENOSPC);
-
-unsigned long long Ull(uint64_t v) {
-  return static_cast<unsigned long long>(v);
-}
 
 uint64_t RangeLen(const InclusiveRange& r) {
   return r.end.value() - r.start.value() + 1;
@@ -69,15 +63,6 @@ bool IsCanonicalDaxName(std::string_view buf) {
 
 }  // namespace
 
-bool SysfsStreq(std::string_view a, std::string_view b) {
-  size_t i = 0;
-  while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
-  if (i == a.size() && i == b.size()) return true;
-  if (i == a.size() && b.size() == i + 1 && b[i] == '\n') return true;
-  if (i == b.size() && a.size() == i + 1 && a[i] == '\n') return true;
-  return false;
-}
-
 std::string DevPrefix(const DevDax& dev) {
   // dev_driver_string(): the bound driver's name, else the bus's.
   return Cat(dev.driver != nullptr ? dev.driver->name : "dax", " ", dev.name,
@@ -93,7 +78,7 @@ uint64_t DevDax::Size() const {
 // --- drivers --------------------------------------------------------------
 
 Operation<int> DaxBus::DaxDriverRegister(DaxDeviceDriver* drv) {
-  if (!drv->probe) co_return kEINVAL;
+  if (!drv->probe) co_return rc::kEINVAL;
   drv->ids.clear();
   // There can only be one default driver.
   co_await model::Suspend(model::SuspendKind::kLockAcquire, "dax_bus_lock");
@@ -101,7 +86,7 @@ Operation<int> DaxBus::DaxDriverRegister(DaxDeviceDriver* drv) {
   if (match_always_count_ > 1) {
     --match_always_count_;
     m_.log().WarnOn({kBusC, "__dax_driver_register"}, "1");
-    co_return kEINVAL;
+    co_return rc::kEINVAL;
   }
   // driver_register(): a name already on the bus is refused.
   if (FindDriver(drv->name) != nullptr) {
@@ -109,7 +94,7 @@ Operation<int> DaxBus::DaxDriverRegister(DaxDeviceDriver* drv) {
                     Cat("Error: Driver '", drv->name,
                         "' is already registered, aborting..."));
     match_always_count_ -= drv->match_always ? 1 : 0;
-    co_return kEBUSY;
+    co_return rc::kEBUSY;
   }
   drivers_.push_back(drv);
   // bus_add_driver(): driver_attach() when the bus autoprobes.
@@ -142,7 +127,7 @@ Operation<int> DaxBus::ReallyProbe(DevDax& dev, DaxDeviceDriver& drv) {
   // dax_bus_probe().
   int rc;
   if (dev.Size() == 0 || dev.id < 0) {
-    rc = kENXIO;
+    rc = rc::kENXIO;
   } else {
     rc = co_await drv.probe(*this, dev);
     if (rc == 0 && !dev.region->IsStatic() && dev.region->seed == &dev) {
@@ -153,7 +138,7 @@ Operation<int> DaxBus::ReallyProbe(DevDax& dev, DaxDeviceDriver& drv) {
   }
   if (rc != 0) {
     // call_driver_probe(): -ENODEV and -ENXIO are pr_debug only.
-    if (rc != kENODEV && rc != kENXIO) {
+    if (rc != rc::kENODEV && rc != rc::kENXIO) {
       m_.log().Printk(model::LogLevel::kWarning,
                       Sprintf("%s: probe of %s failed with error %d",
                               drv.name.c_str(), dev.name.c_str(), rc));
@@ -166,8 +151,8 @@ Operation<int> DaxBus::ReallyProbe(DevDax& dev, DaxDeviceDriver& drv) {
 
 Operation<int> DaxBus::DriverProbeDevice(DaxDeviceDriver& drv, DevDax& dev) {
   // __driver_probe_device().
-  if (!dev.registered) co_return kENODEV;
-  if (dev.driver != nullptr) co_return kEBUSY;
+  if (!dev.registered) co_return rc::kENODEV;
+  if (dev.driver != nullptr) co_return rc::kEBUSY;
   co_await model::Suspend(model::SuspendKind::kLockAcquire, "device_lock");
   const int rc = co_await ReallyProbe(dev, drv);
   co_return rc;
@@ -182,7 +167,7 @@ Operation<bool> DaxBus::DeviceAttach(DevDax& dev) {
     if (!DaxBusMatch(dev, *drv)) continue;
     const int rc = co_await DriverProbeDevice(*drv, dev);
     if (rc == 0) co_return true;
-    if (rc == kENODEV || rc == kEBUSY) {
+    if (rc == rc::kENODEV || rc == rc::kEBUSY) {
       if (!dev.registered || dev.driver != nullptr) co_return false;
     }
   }
@@ -254,7 +239,7 @@ int DaxBus::RegisterDaxMapping(DevDax& dev, size_t range_id) {
   if (!dev.region->provider_bound) {
     m_.log().WarnOnce({kBusC, "devm_register_dax_mapping"},
                       Cat(DevPrefix(dev), "region disabled"));
-    return kENXIO;
+    return rc::kENXIO;
   }
   dev.ranges[range_id].mapping_id = IdaAlloc(dev.mapping_ida);
   return 0;
@@ -267,13 +252,13 @@ int DaxBus::AllocDevDaxRange(DevDax& dev, uint64_t start, uint64_t size) {
     if (!dev.ranges.empty()) {
       m_.log().WarnOnce({kBusC, "alloc_dev_dax_range"},
                         Cat(DevPrefix(dev), "0-size allocation must be first"));
-      return kEBUSY;
+      return rc::kEBUSY;
     }
     return 0;
   }
   Resource* alloc = region.res->RequestRegion(
       region.res->root(), PhysAddr(start), model::ByteSize(size), dev.name, 0);
-  if (alloc == nullptr) return kENOMEM;
+  if (alloc == nullptr) return rc::kENOMEM;
   uint64_t pgoff = 0;
   for (const DevDaxRange& r : dev.ranges) {
     pgoff += RangeLen(r.range) >> m_.geometry().page_shift();
@@ -301,7 +286,7 @@ int DaxBus::AdjustDevDaxRange(DevDax& dev, Resource* res, uint64_t size) {
     m_.log().WarnOnce(
         {kBusC, "adjust_dev_dax_range"},
         Cat(DevPrefix(dev), "deletion is handled by dev_dax_shrink"));
-    return kEINVAL;
+    return rc::kEINVAL;
   }
   absl::Status st = dev.region->res->AdjustResource(res, last.range.start,
                                                     model::ByteSize(size));
@@ -335,7 +320,7 @@ int DaxBus::DevDaxShrink(DevDax& dev, uint64_t size) {
       m_.log().WarnOnce(
           {kBusC, "dev_dax_shrink"},
           Cat(DevPrefix(dev), "failed to find matching resource"));
-      return kENXIO;
+      return rc::kENXIO;
     }
     return AdjustDevDaxRange(dev, adjust, len - shrink);
   }
@@ -369,9 +354,9 @@ int DaxBus::DevDaxResize(DevDax& dev, uint64_t size) {
   DaxRegion& region = *dev.region;
   const uint64_t avail = DaxRegionAvailSize(region);
   const uint64_t dev_size = dev.Size();
-  if (dev.driver != nullptr) return kEBUSY;
+  if (dev.driver != nullptr) return rc::kEBUSY;
   if (size == dev_size) return 0;
-  if (size > dev_size && size - dev_size > avail) return kENOSPC;
+  if (size > dev_size && size - dev_size > avail) return rc::kENOSPC;
   if (size < dev_size) return DevDaxShrink(dev, size);
 
   uint64_t to_alloc = size - dev_size;
@@ -380,7 +365,7 @@ int DaxBus::DevDaxResize(DevDax& dev, uint64_t size) {
         {kBusC, "dev_dax_resize"},
         Cat(DevPrefix(dev),
             Sprintf("resize of 0x%016llx misaligned", Ull(to_alloc))));
-    return kENXIO;
+    return rc::kENXIO;
   }
   // Expand into the unused parts of the region: extend the last range when
   // the free space follows it, else allocate a new range.
@@ -390,7 +375,7 @@ int DaxBus::DevDaxResize(DevDax& dev, uint64_t size) {
     if (first == nullptr) {
       return AllocDevDaxRange(dev, root->start.value(), to_alloc);
     }
-    int rc = kENOSPC;
+    int rc = rc::kENOSPC;
     uint64_t alloc = 0;
     for (Resource* res = first; res != nullptr; res = res->sibling) {
       Resource* next = res->sibling;
@@ -448,7 +433,7 @@ Operation<int> DaxBus::DevmCreateDevDax(const DevDaxData& data, DevDax** out) {
                         Cat("dax_pmem ", region.provider,
                             ": dynamic id specified to static region"));
       undo();
-      co_return kEINVAL;
+      co_return rc::kEINVAL;
     }
     dev.id = data.id;
   } else {
@@ -458,7 +443,7 @@ Operation<int> DaxBus::DevmCreateDevDax(const DevDaxData& data, DevDax** out) {
           Cat(region.provider.substr(0, region.provider.find('.')), " ",
               region.provider, ": static id specified to dynamic region"));
       undo();
-      co_return kEINVAL;
+      co_return rc::kEINVAL;
     }
     dev.id = IdaAlloc(region.ida);
     dev.dyn_id = true;
@@ -526,7 +511,7 @@ Operation<bool> DaxBus::UnregisterDevDax(DevDax& dev) {
 
 Operation<int> DaxBus::DoIdStore(DaxDeviceDriver& drv, std::string_view buf,
                                  bool add) {
-  if (!IsCanonicalDaxName(buf)) co_return kEINVAL;
+  if (!IsCanonicalDaxName(buf)) co_return rc::kEINVAL;
   co_await model::Suspend(model::SuspendKind::kLockAcquire, "dax_bus_lock");
   auto it = std::find_if(drv.ids.begin(), drv.ids.end(),
                          [&](const auto& id) { return SysfsStreq(id, buf); });
@@ -551,7 +536,7 @@ Operation<int> DaxBus::RemoveIdStore(DaxDeviceDriver& drv,
 
 Operation<int> DaxBus::BindStore(DaxDeviceDriver& drv, std::string_view buf) {
   DevDax* dev = FindDevice(buf);
-  if (dev == nullptr || !DaxBusMatch(*dev, drv)) co_return kENODEV;
+  if (dev == nullptr || !DaxBusMatch(*dev, drv)) co_return rc::kENODEV;
   // device_driver_attach().
   const int rc = co_await DriverProbeDevice(drv, *dev);
   co_return rc;
@@ -559,7 +544,7 @@ Operation<int> DaxBus::BindStore(DaxDeviceDriver& drv, std::string_view buf) {
 
 Operation<int> DaxBus::UnbindStore(DaxDeviceDriver& drv, std::string_view buf) {
   DevDax* dev = FindDevice(buf);
-  if (dev == nullptr || dev->driver != &drv) co_return kENODEV;
+  if (dev == nullptr || dev->driver != &drv) co_return rc::kENODEV;
   // device_driver_detach(): a dax driver cannot refuse.
   (void)co_await DeviceReleaseDriver(*dev);
   co_return 0;
@@ -567,7 +552,7 @@ Operation<int> DaxBus::UnbindStore(DaxDeviceDriver& drv, std::string_view buf) {
 
 Operation<int> DaxBus::DriversProbeStore(std::string_view buf) {
   DevDax* dev = FindDevice(buf);
-  if (dev == nullptr) co_return kENODEV;
+  if (dev == nullptr) co_return rc::kENODEV;
   // bus_rescan_devices_helper(): attach when unbound.
   if (dev->driver == nullptr) (void)co_await DeviceAttach(*dev);
   co_return 0;
@@ -579,12 +564,12 @@ int DaxBus::DriversAutoprobeStore(std::string_view buf) {
 }
 
 Operation<int> DaxBus::CreateStore(DaxRegion& region, std::string_view buf) {
-  if (region.IsStatic()) co_return kEINVAL;
+  if (region.IsStatic()) co_return rc::kEINVAL;
   const model::KstrtoResult<int> val = model::Kstrtoint(buf, 0);
   if (!val.ok()) co_return val.error;
-  if (val.value != 1) co_return kEINVAL;
+  if (val.value != 1) co_return rc::kEINVAL;
   co_await model::Suspend(model::SuspendKind::kLockAcquire, "device_lock");
-  if (DaxRegionAvailSize(region) == 0) co_return kENOSPC;
+  if (DaxRegionAvailSize(region) == 0) co_return rc::kENOSPC;
   DevDax* dev = nullptr;
   const int rc =
       co_await DevmCreateDevDax({.region = &region, .id = -1, .size = 0}, &dev);
@@ -596,7 +581,7 @@ Operation<int> DaxBus::CreateStore(DaxRegion& region, std::string_view buf) {
 }
 
 Operation<int> DaxBus::DeleteStore(DaxRegion& region, std::string_view buf) {
-  if (region.IsStatic()) co_return kEINVAL;
+  if (region.IsStatic()) co_return rc::kEINVAL;
   // device_find_child_by_name(dax_region->dev, buf).
   DevDax* victim = nullptr;
   for (DevDax& d : devices_) {
@@ -605,12 +590,12 @@ Operation<int> DaxBus::DeleteStore(DaxRegion& region, std::string_view buf) {
       break;
     }
   }
-  if (victim == nullptr) co_return kENXIO;
+  if (victim == nullptr) co_return rc::kENXIO;
   co_await model::Suspend(model::SuspendKind::kLockAcquire, "device_lock");
-  if (victim->driver != nullptr || victim->Size() != 0) co_return kEBUSY;
+  if (victim->driver != nullptr || victim->Size() != 0) co_return rc::kEBUSY;
   // Device id 0 is kept so that /sys/bus/dax is populated while a region
   // is registered.
-  if (victim->id <= 0) co_return kEBUSY;
+  if (victim->id <= 0) co_return rc::kEBUSY;
   const bool do_del = victim->dyn_id;
   if (region.seed == victim) region.seed = nullptr;
   if (region.youngest == victim) region.youngest = nullptr;
@@ -621,33 +606,33 @@ Operation<int> DaxBus::DeleteStore(DaxRegion& region, std::string_view buf) {
 Operation<int> DaxBus::SizeStore(DevDax& dev, std::string_view buf) {
   const model::KstrtoResult<uint64_t> val = model::Kstrtoull(buf, 0);
   if (!val.ok()) co_return val.error;
-  if (!AllocIsAligned(dev, val.value)) co_return kEINVAL;  // dev_dbg only
+  if (!AllocIsAligned(dev, val.value)) co_return rc::kEINVAL;  // dev_dbg only
   co_await model::Suspend(model::SuspendKind::kLockAcquire, "device_lock");
-  if (!dev.region->provider_bound) co_return kENXIO;
+  if (!dev.region->provider_bound) co_return rc::kENXIO;
   co_return DevDaxResize(dev, val.value);
 }
 
 Operation<int> DaxBus::AlignStore(DevDax& dev, std::string_view buf) {
   const model::KstrtoResult<uint64_t> val = model::Kstrtoul(buf, 0);
-  if (!val.ok()) co_return kENXIO;
+  if (!val.ok()) co_return rc::kENXIO;
   // dax_align_valid(): PUD (x86_64 has PUD THP), PMD (PSE), PAGE.
   const model::Geometry& g = m_.geometry();
   const uint64_t page = uint64_t{1} << g.page_shift();
   const uint64_t pmd = page << (g.page_shift() - 3);
   const uint64_t pud = pmd << (g.page_shift() - 3);
   if (val.value != pud && val.value != pmd && val.value != page) {
-    co_return kEINVAL;
+    co_return rc::kEINVAL;
   }
   co_await model::Suspend(model::SuspendKind::kLockAcquire, "device_lock");
-  if (!dev.region->provider_bound) co_return kENXIO;
-  if (dev.driver != nullptr) co_return kEBUSY;
+  if (!dev.region->provider_bound) co_return rc::kENXIO;
+  if (dev.driver != nullptr) co_return rc::kEBUSY;
   const uint32_t align_save = dev.align;
   dev.align = static_cast<uint32_t>(val.value);
   // dev_dax_validate_align().
   for (const DevDaxRange& r : dev.ranges) {
     if (!AllocIsAligned(dev, RangeLen(r.range))) {
       dev.align = align_save;
-      co_return kEINVAL;
+      co_return rc::kEINVAL;
     }
   }
   co_return 0;
@@ -656,7 +641,7 @@ Operation<int> DaxBus::AlignStore(DevDax& dev, std::string_view buf) {
 Operation<int> DaxBus::MappingStore(DevDax& dev, std::string_view buf) {
   // range_parse(): "<hex start>-<hex end>".
   const size_t dash = buf.find('-');
-  if (dash == std::string_view::npos) co_return kEINVAL;
+  if (dash == std::string_view::npos) co_return rc::kEINVAL;
   const model::KstrtoResult<uint64_t> start =
       model::Kstrtoull(buf.substr(0, dash), 16);
   if (!start.ok()) co_return start.error;
@@ -664,9 +649,9 @@ Operation<int> DaxBus::MappingStore(DevDax& dev, std::string_view buf) {
       model::Kstrtoull(buf.substr(dash + 1), 16);
   if (!end.ok()) co_return end.error;
   co_await model::Suspend(model::SuspendKind::kLockAcquire, "device_lock");
-  if (!dev.region->provider_bound) co_return kENXIO;
+  if (!dev.region->provider_bound) co_return rc::kENXIO;
   const uint64_t to_alloc = end.value - start.value + 1;
-  int rc = kENXIO;
+  int rc = rc::kENXIO;
   if (AllocIsAligned(dev, to_alloc)) {
     rc = AllocDevDaxRange(dev, start.value, to_alloc);
   }

@@ -242,9 +242,6 @@ class DaxBus {
   bool drivers_autoprobe_ = true;
 };
 
-// sysfs_streq(a, b): equal, ignoring one trailing newline on either.
-bool SysfsStreq(std::string_view a, std::string_view b);
-
 // dev_printk's prefix: "<driver or bus name> <device name>: ".
 std::string DevPrefix(const DevDax& dev);
 

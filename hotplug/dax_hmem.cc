@@ -5,28 +5,14 @@
 
 namespace memhp::hotplug {
 
+namespace rc = model::rc;
+
 using model::Cat;
 using model::Operation;
 using model::PhysAddr;
 using model::Sprintf;
 
-namespace {
-
-constexpr int kENOMEM = -static_cast<int>(model::Errno::kENOMEM);
-constexpr int kENODEV = -static_cast<int>(model::Errno::kENODEV);
-constexpr int kENXIO = -static_cast<int>(model::Errno::kENXIO);
-
-unsigned long long Ull(uint64_t v) {
-  return static_cast<unsigned long long>(v);
-}
-
-// %pr of a MEM resource: "[mem 0x...-0x... flags 0x...]".
-std::string RawResource(const InclusiveRange& r, uint64_t flags) {
-  return Sprintf("[mem %#018llx-%#018llx flags %#llx]", Ull(r.start.value()),
-                 Ull(r.end.value()), Ull(flags));
-}
-
-}  // namespace
+namespace {}  // namespace
 
 HmemDevice* HmemDevices::Find(std::string_view name) {
   for (HmemDevice& d : devices_) {
@@ -74,10 +60,12 @@ void HmemDevices::HmemRegisterDevice(Machine& m, int target_nid,
   if (!m.iomem().InsertResource(m.iomem().root(), res).ok()) {
     m.log().Printk(model::LogLevel::kErr,
                    Cat("platform ", name, ": failed to claim resource 0: ",
-                       RawResource(r, kIoresourceMem)));
+                       PrintkResource(r.start, r.end, kIoresourceMem,
+                                      /*raw=*/false)));
     m.log().Printk(model::LogLevel::kErr,
                    Cat("platform ", name, ": device add failed for ",
-                       RawResource(r, kIoresourceMem)));
+                       PrintkResource(r.start, r.end, kIoresourceMem,
+                                      /*raw=*/true)));
     (void)hmem_active_->ReleaseRegion(hmem_active_->root(), r.start, r.Len());
     memregion_ids_.erase(id);
     return;
@@ -110,7 +98,7 @@ Operation<int> HmemDevices::DaxHmemProbe(DaxBus& bus, HmemDevice& pdev) {
       static_cast<uint32_t>(uint64_t{1}
                             << (2 * bus.machine().geometry().page_shift() - 3)),
       0);
-  if (region == nullptr) co_return kENOMEM;
+  if (region == nullptr) co_return rc::kENOMEM;
   region->provider_node = pdev.numa_node;
   const int rc = co_await bus.DevmCreateDevDax(
       {.region = region,
@@ -129,7 +117,7 @@ Operation<bool> HmemDevices::DaxHmemInit(DaxBus& bus) {
     const int rc = co_await DaxHmemProbe(bus, d);
     if (rc == 0) {
       d.bound = true;
-    } else if (rc != kENODEV && rc != kENXIO) {
+    } else if (rc != rc::kENODEV && rc != rc::kENXIO) {
       bus.machine().log().Printk(
           model::LogLevel::kWarning,
           Sprintf("hmem: probe of %s failed with error %d", d.name.c_str(),

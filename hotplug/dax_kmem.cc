@@ -6,20 +6,15 @@
 
 namespace memhp::hotplug {
 
+namespace rc = model::rc;
+
 using model::Cat;
 using model::Operation;
 using model::PhysAddr;
 using model::Sprintf;
+using model::Ull;
 
 namespace {
-
-constexpr int kEINVAL = -static_cast<int>(model::Errno::kEINVAL);
-constexpr int kEBUSY = -static_cast<int>(model::Errno::kEBUSY);
-constexpr int kENOSPC = -static_cast<int>(model::Errno::kENOSPC);
-
-unsigned long long Ull(uint64_t v) {
-  return static_cast<unsigned long long>(v);
-}
 
 std::string MappingText(size_t i, const InclusiveRange& r,
                         std::string_view what) {
@@ -38,7 +33,7 @@ int DaxKmemRange(const Machine& m, const DevDax& dev, size_t i,
   const uint64_t end = (range.end.value() + 1) / mb * mb - 1;
   if (start >= end) {
     *r = range;
-    return kENOSPC;
+    return rc::kENOSPC;
   }
   *r = {.start = PhysAddr(start), .end = PhysAddr(end)};
   return 0;
@@ -53,7 +48,7 @@ Operation<int> DevDaxKmemProbe(DaxBus& bus, DevDax& dev) {
         model::LogLevel::kWarning,
         Cat(DevPrefix(dev),
             Sprintf("rejecting DAX region with invalid node: %d", numa_node)));
-    co_return kEINVAL;
+    co_return rc::kEINVAL;
   }
   uint64_t total_len = 0;
   for (size_t i = 0; i < dev.ranges.size(); ++i) {
@@ -71,7 +66,7 @@ Operation<int> DevDaxKmemProbe(DaxBus& bus, DevDax& dev) {
                    Cat(DevPrefix(dev),
                        "rejecting DAX region without any memory after "
                        "alignment"));
-    co_return kEINVAL;
+    co_return rc::kEINVAL;
   }
   DevDax::KmemData data{.res_name = dev.name};
   data.res.assign(dev.ranges.size(), nullptr);
@@ -94,7 +89,7 @@ Operation<int> DevDaxKmemProbe(DaxBus& bus, DevDax& dev) {
       // Once some memory is online it cannot be assumed to go offline.
       if (mapped != 0) continue;
       (void)m.memory_groups().MemoryGroupUnregister(data.mgid);
-      co_return kEBUSY;
+      co_return rc::kEBUSY;
     }
     data.res[i] = res;
     // System RAM's flags, without BUSY so add_memory can nest under it.

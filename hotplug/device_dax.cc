@@ -7,18 +7,14 @@
 
 namespace memhp::hotplug {
 
+namespace rc = model::rc;
+
 using model::Cat;
 using model::Operation;
 using model::Sprintf;
+using model::Ull;
 
 namespace {
-
-constexpr int kEINVAL = -static_cast<int>(model::Errno::kEINVAL);
-constexpr int kEBUSY = -static_cast<int>(model::Errno::kEBUSY);
-
-unsigned long long Ull(uint64_t v) {
-  return static_cast<unsigned long long>(v);
-}
 
 // The devres of a probe: the reservations (released last first) and the
 // devm pagemap.
@@ -41,7 +37,7 @@ Operation<int> DevDaxProbe(DaxBus& bus, DevDax& dev) {
       m.log().Printk(
           model::LogLevel::kWarning,
           Cat(DevPrefix(dev), "static pgmap / multi-range device conflict"));
-      co_return kEINVAL;
+      co_return rc::kEINVAL;
     }
     pgmap = dev.pgmap;
   } else {
@@ -49,7 +45,7 @@ Operation<int> DevDaxProbe(DaxBus& bus, DevDax& dev) {
       m.log().Printk(
           model::LogLevel::kWarning,
           Cat(DevPrefix(dev), "dynamic-dax with pre-populated page map"));
-      co_return kEINVAL;
+      co_return rc::kEINVAL;
     }
     dev.devm_pgmap = std::make_unique<DevPagemap>();
     pgmap = dev.devm_pgmap.get();
@@ -69,7 +65,7 @@ Operation<int> DevDaxProbe(DaxBus& bus, DevDax& dev) {
       // devres: the reservations go, the devm pagemap is freed, but
       // dev_dax->pgmap keeps pointing at it (the next probe refuses).
       ReleaseReservations(bus, dev);
-      co_return kEBUSY;
+      co_return rc::kEBUSY;
     }
     dev.dax_reserved.push_back(res);
   }

@@ -8,6 +8,8 @@
 
 namespace memhp::hotplug {
 
+namespace rc = model::rc;
+
 using model::BlockId;
 using model::Errno;
 using model::NrPages;
@@ -15,8 +17,6 @@ using model::Operation;
 using model::Pfn;
 
 namespace {
-
-constexpr int kEINVAL = -static_cast<int>(Errno::kEINVAL);
 
 struct BlockSpan {
   Pfn start_pfn;
@@ -34,7 +34,7 @@ Operation<int> MemoryBlockChangeState(Machine& m, BlockId id,
                                       MemoryBlockState to_state,
                                       MemoryBlockState from_state_req) {
   MemoryBlock* mem = m.mutable_blocks().FindMutable(id);
-  if (mem->state != from_state_req) co_return kEINVAL;
+  if (mem->state != from_state_req) co_return rc::kEINVAL;
   if (to_state == MemoryBlockState::kOffline) {
     mem->state = MemoryBlockState::kGoingOffline;
   }
@@ -115,7 +115,7 @@ Operation<int> MemoryBlockOffline(Machine& m, BlockId id) {
   // v5.3 has no mem->zone: __offline_pages() finds the zone itself, under
   // mem_hotplug_lock (OfflinePages ignores `zone` then).
   const bool uses_zone = m.profile().offline_uses_memory_block_zone;
-  if (uses_zone && !mem->zone) co_return kEINVAL;
+  if (uses_zone && !mem->zone) co_return rc::kEINVAL;
   const BlockSpan span = SpanOf(m, *mem);
   const model::NodeId nid = mem->nid;
   const ZoneType zone = mem->zone.value_or(ZoneType::kNormal);
@@ -174,7 +174,7 @@ Operation<absl::Status> StateStore(Machine& m, BlockId id,
     ret = co_await DeviceOnline(m, id);
   }
   co_await m.device_hotplug_lock().Unlock();
-  if (ret > 0) ret = kEINVAL;  // already in that state
+  if (ret > 0) ret = rc::kEINVAL;  // already in that state
   co_return StoreResult(ret, "state_store");
 }
 

@@ -6,44 +6,27 @@
 
 namespace memhp::hotplug {
 
+namespace rc = model::rc;
+
 using model::Cat;
 using model::Operation;
 using model::PhysAddr;
 using model::Sprintf;
+using model::SysfsStreq;
 
 namespace {
 
-constexpr int kENODEV = -static_cast<int>(model::Errno::kENODEV);
-constexpr int kENXIO = -static_cast<int>(model::Errno::kENXIO);
-constexpr int kEBUSY = -static_cast<int>(model::Errno::kEBUSY);
-constexpr int kEOPNOTSUPP = -static_cast<int>(model::Errno::kEOPNOTSUPP);
-
-unsigned long long Ull(uint64_t v) {
-  return static_cast<unsigned long long>(v);
-}
-
-// %pr of nsio->res (IORESOURCE_MEM): lib/vsprintf.c resource_string with
-// mem_spec (field width 10, "0x" counted) and the raw flags.
+// %pr / %pR of nsio->res (IORESOURCE_MEM).
 std::string RawResource(const InclusiveRange& r) {
-  return Sprintf("[mem %#010llx-%#010llx flags %#llx]", Ull(r.start.value()),
-                 Ull(r.end.value()), Ull(kIoresourceMem));
+  return PrintkResource(r.start, r.end, kIoresourceMem, /*raw=*/true);
 }
-
-// %pR of the same resource: IORESOURCE_MEM decodes to nothing more.
 std::string DecodedResource(const InclusiveRange& r) {
-  return Sprintf("[mem %#010llx-%#010llx]", Ull(r.start.value()),
-                 Ull(r.end.value()));
+  return PrintkResource(r.start, r.end, kIoresourceMem, /*raw=*/false);
 }
 
 // dev_* prefix of a namespace while nd_pmem probes or holds it.
 std::string NsPrefix(const NdNamespaceIo& ns) {
   return Cat("nd_pmem ", ns.name, ": ");
-}
-
-// sysfs_streq(buf, name): a trailing newline on either side is ignored.
-bool SysfsStreq(std::string_view buf, std::string_view name) {
-  if (!buf.empty() && buf.back() == '\n') buf.remove_suffix(1);
-  return buf == name;
 }
 
 }  // namespace
@@ -81,7 +64,7 @@ bool NvdimmBus::HasDevice(std::string_view name) const {
 }
 
 Operation<int> NvdimmBus::E820PmemProbe(const std::set<int>& taken_ids) {
-  if (!e820_pmem_device_) co_return kENODEV;
+  if (!e820_pmem_device_) co_return rc::kENODEV;
   // nvdimm_bus_register(): "ndbus%d" from nd_ida, the first bus.
   registered_ = true;
   std::vector<InclusiveRange> ranges;
@@ -140,7 +123,7 @@ Operation<int> NvdimmBus::NdPmemAttach(NdNamespaceIo& ns) {
   const int rc = co_await NdPmemProbe(ns);
   if (rc == 0) {
     ns.bound = true;
-  } else if (rc != kENODEV && rc != kENXIO) {
+  } else if (rc != rc::kENODEV && rc != rc::kENXIO) {
     m_.log().Printk(model::LogLevel::kWarning,
                     Sprintf("nd_pmem: probe of %s failed with error %d",
                             ns.name.c_str(), rc));
@@ -161,7 +144,7 @@ Operation<int> NvdimmBus::NdPmemProbe(NdNamespaceIo& ns) {
   // nvdimm_namespace_common_probe(): a raw namespace is never claimed and
   // never locked.
   const uint64_t page = uint64_t{1} << g.page_shift();
-  if (ns.res.Len().value() < page) co_return kENODEV;
+  if (ns.res.Len().value() < page) co_return rc::kENODEV;
   // pmem_should_map_pages(): ZONE_DEVICE, ND_REGION_PAGEMAP, no personality,
   // not force_raw, not mixed with System RAM; x86's ARCH_MEMREMAP_PMEM is
   // MEMREMAP_WB.
@@ -177,7 +160,7 @@ Operation<int> NvdimmBus::NdPmemProbe(NdNamespaceIo& ns) {
       m_.log().Printk(
           model::LogLevel::kErr,
           Cat(NsPrefix(ns), RawResource(ns.res), " misaligned, unable to map"));
-      co_return kEOPNOTSUPP;
+      co_return rc::kEOPNOTSUPP;
     }
   }
   // devm_namespace_enable() -> devm_nsio_enable().
@@ -187,7 +170,7 @@ Operation<int> NvdimmBus::NdPmemProbe(NdNamespaceIo& ns) {
     m_.log().Printk(model::LogLevel::kWarning,
                     Cat(NsPrefix(ns), "could not reserve region ",
                         DecodedResource(ns.res)));
-    co_return kEBUSY;
+    co_return rc::kEBUSY;
   }
   // nd_btt_probe, nd_pfn_probe, nd_dax_probe: no info block (DIVERGENCE in
   // the header); devm_namespace_disable() releases the region again.
@@ -199,7 +182,7 @@ Operation<int> NvdimmBus::NdPmemProbe(NdNamespaceIo& ns) {
     m_.log().Printk(model::LogLevel::kWarning,
                     Cat(NsPrefix(ns), "could not reserve region ",
                         DecodedResource(ns.res)));
-    co_return kEBUSY;
+    co_return rc::kEBUSY;
   }
   (void)m_.iomem().ReleaseMemRegion(ns.res.start, ns.res.Len());
   // nvdimm_has_flush(): -ENXIO for a region without mappings.
@@ -212,7 +195,7 @@ Operation<int> NvdimmBus::NdPmemProbe(NdNamespaceIo& ns) {
     m_.log().Printk(model::LogLevel::kWarning,
                     Cat(NsPrefix(ns), "could not reserve region ",
                         DecodedResource(ns.res)));
-    co_return kEBUSY;
+    co_return rc::kEBUSY;
   }
   if (map_pages) {
     ns.pgmap = std::make_unique<DevPagemap>();
@@ -252,16 +235,16 @@ Operation<int> NvdimmBus::NdPmemBindStore(std::string_view buf) {
   NdNamespaceIo* ns = FindNamespace(buf);
   // Any other nd device: no match (regions, the bus) or a seed whose
   // nvdimm_namespace_common_probe() is -ENODEV; both end as -ENODEV.
-  if (ns == nullptr) co_return kENODEV;
+  if (ns == nullptr) co_return rc::kENODEV;
   // device_driver_attach() -> __driver_probe_device().
-  if (ns->bound) co_return kEBUSY;
+  if (ns->bound) co_return rc::kEBUSY;
   const int rc = co_await NdPmemAttach(*ns);
   co_return rc;
 }
 
 Operation<int> NvdimmBus::NdPmemUnbindStore(std::string_view buf) {
   NdNamespaceIo* ns = FindNamespace(buf);
-  if (ns == nullptr || !ns->bound) co_return kENODEV;
+  if (ns == nullptr || !ns->bound) co_return rc::kENODEV;
   // device_driver_detach() -> device_release_driver().
   co_await model::Suspend(model::SuspendKind::kLockAcquire, "device_lock");
   (void)co_await NdPmemRemove(*ns);

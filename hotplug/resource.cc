@@ -12,6 +12,7 @@ namespace memhp::hotplug {
 namespace {
 
 using model::ByteSize;
+using model::Cat;
 using model::Errno;
 using model::KernelError;
 using model::LogLevel;
@@ -196,16 +197,13 @@ Resource* ResourceTree::RequestRegion(Resource* parent, PhysAddr start,
     // mm/hmm.c reserves physical addresses which then become unavailable to
     // other users.
     if (conflict->desc == IoresDesc::kDevicePrivateMemory) {
-      // DIVERGENCE: %pR is rendered as "[mem START-END]" only (no flags).
-      log_->Printk(
-          LogLevel::kWarning,
-          Sprintf("Unaddressable device %s [mem 0x%08llx-0x%08llx] conflicts "
-                  "with [mem 0x%08llx-0x%08llx]",
-                  conflict->name.c_str(),
-                  static_cast<unsigned long long>(Start(conflict)),
-                  static_cast<unsigned long long>(End(conflict)),
-                  static_cast<unsigned long long>(Start(res)),
-                  static_cast<unsigned long long>(End(res))));
+      log_->Printk(LogLevel::kWarning,
+                   Cat("Unaddressable device ", conflict->name, " ",
+                       PrintkResource(conflict->start, conflict->end,
+                                      kIoresourceMem, /*raw=*/false),
+                       " conflicts with ",
+                       PrintkResource(res->start, res->end, kIoresourceMem,
+                                      /*raw=*/false)));
     }
     if (conflict != parent) {
       if (!(conflict->flags & kIoresourceBusy)) {
@@ -653,6 +651,18 @@ absl::Status ResourceTree::CheckInvariants() const {
     }
   }
   return absl::OkStatus();
+}
+
+std::string PrintkResource(PhysAddr start, PhysAddr end, uint64_t flags,
+                           bool raw) {
+  // number() with SPECIAL prints "0x" for zero too, unlike printf's '#'.
+  std::string out = Sprintf("[mem 0x%08llx-0x%08llx",
+                            static_cast<unsigned long long>(start.value()),
+                            static_cast<unsigned long long>(end.value()));
+  if (raw) {
+    out += Sprintf(" flags %#llx", static_cast<unsigned long long>(flags));
+  }
+  return out + "]";
 }
 
 }  // namespace memhp::hotplug

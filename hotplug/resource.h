@@ -84,6 +84,13 @@ enum class RegionIntersection : int {
 };
 std::string_view RegionIntersectionName(RegionIntersection r);
 
+// Kernel: lib/vsprintf.c resource_string (v6.1) for an IORESOURCE_MEM
+// resource: %pR "[mem 0x...-0x...]" (each number at least 10 characters
+// with its "0x", mem_spec; no decoded flags for plain MEM) or, raw, %pr
+// "[mem 0x...-0x... flags 0x...]".
+std::string PrintkResource(model::PhysAddr start, model::PhysAddr end,
+                           uint64_t flags, bool raw);
+
 // struct resource.
 struct Resource {
   std::string name;

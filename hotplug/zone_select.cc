@@ -8,6 +8,8 @@
 
 namespace memhp::hotplug {
 
+namespace rc = model::rc;
+
 using model::NodeId;
 using model::NrPages;
 using model::Pfn;
@@ -47,9 +49,6 @@ std::string_view OnlinePolicyName(OnlinePolicy p) {
 
 namespace {
 
-constexpr int kEINVAL = -static_cast<int>(model::Errno::kEINVAL);
-constexpr int kENOENT = -static_cast<int>(model::Errno::kENOENT);
-
 // parameq(): dashes and underscores are interchangeable.
 bool Parameq(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -66,7 +65,7 @@ int MemoryHotplugParamSet(MemoryHotplugParams& params, std::string_view param,
                           std::optional<std::string_view> val) {
   if (Parameq(param, "memory_hotplug.online_policy")) {
     // parse_one(): an option without a value needs KERNEL_PARAM_OPS_FL_NOARG.
-    if (!val) return kEINVAL;
+    if (!val) return rc::kEINVAL;
     // set_online_policy(): sysfs_match_string(online_policy_to_str, val).
     std::string_view s = *val;
     if (!s.empty() && s.back() == '\n') s.remove_suffix(1);
@@ -77,10 +76,10 @@ int MemoryHotplugParamSet(MemoryHotplugParams& params, std::string_view param,
         return 0;
       }
     }
-    return kEINVAL;
+    return rc::kEINVAL;
   }
   if (Parameq(param, "memory_hotplug.auto_movable_ratio")) {
-    if (!val) return kEINVAL;
+    if (!val) return rc::kEINVAL;
     // param_set_uint(): kstrtouint(val, 0, ...), that is kstrtoull and
     // -ERANGE above UINT_MAX (-EINVAL and -ERANGE are both "invalid" to
     // parse_args()).
@@ -93,11 +92,11 @@ int MemoryHotplugParamSet(MemoryHotplugParams& params, std::string_view param,
   if (Parameq(param, "memory_hotplug.auto_movable_numa_aware")) {
     // param_set_bool(): no value means "1".
     const std::optional<bool> v = model::Kstrtobool(val.value_or("1"));
-    if (!v) return kEINVAL;
+    if (!v) return rc::kEINVAL;
     params.auto_movable_numa_aware = *v;
     return 0;
   }
-  return kENOENT;
+  return rc::kENOENT;
 }
 
 ZoneType DefaultKernelZoneForPfn(const PgData& pgdat, Pfn start_pfn,

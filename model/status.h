@@ -40,6 +40,28 @@ enum class Errno : int {
   kEHWPOISON = 133,
 };
 
+// The kernel's negative return codes, for code that returns ints as the
+// kernel does: rc::kEINVAL is -EINVAL.
+namespace rc {
+inline constexpr int kEPERM = -static_cast<int>(Errno::kEPERM);
+inline constexpr int kENOENT = -static_cast<int>(Errno::kENOENT);
+inline constexpr int kEINTR = -static_cast<int>(Errno::kEINTR);
+inline constexpr int kENXIO = -static_cast<int>(Errno::kENXIO);
+inline constexpr int kE2BIG = -static_cast<int>(Errno::kE2BIG);
+inline constexpr int kEAGAIN = -static_cast<int>(Errno::kEAGAIN);
+inline constexpr int kENOMEM = -static_cast<int>(Errno::kENOMEM);
+inline constexpr int kEACCES = -static_cast<int>(Errno::kEACCES);
+inline constexpr int kEFAULT = -static_cast<int>(Errno::kEFAULT);
+inline constexpr int kEBUSY = -static_cast<int>(Errno::kEBUSY);
+inline constexpr int kEEXIST = -static_cast<int>(Errno::kEEXIST);
+inline constexpr int kENODEV = -static_cast<int>(Errno::kENODEV);
+inline constexpr int kEINVAL = -static_cast<int>(Errno::kEINVAL);
+inline constexpr int kENOSPC = -static_cast<int>(Errno::kENOSPC);
+inline constexpr int kERANGE = -static_cast<int>(Errno::kERANGE);
+inline constexpr int kEOPNOTSUPP = -static_cast<int>(Errno::kEOPNOTSUPP);
+inline constexpr int kEHWPOISON = -static_cast<int>(Errno::kEHWPOISON);
+}  // namespace rc
+
 // "EINVAL".
 std::string_view ErrnoName(Errno e);
 // strerror() text as a shell prints a failed write: "Invalid argument".

@@ -58,4 +58,13 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
   }
 }
 
+bool SysfsStreq(std::string_view a, std::string_view b) {
+  size_t i = 0;
+  while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+  if (i == a.size() && i == b.size()) return true;
+  if (i == a.size() && b.size() == i + 1 && b[i] == '\n') return true;
+  if (i == b.size() && a.size() == i + 1 && a[i] == '\n') return true;
+  return false;
+}
+
 }  // namespace memhp::model

@@ -46,6 +46,15 @@ struct HexDigits {
 // the 16th digit, as the parsers did).
 HexDigits ParseHexDigits(std::string_view digits);
 
+// A u64 as printf's %llx wants it.
+inline unsigned long long Ull(uint64_t v) {
+  return static_cast<unsigned long long>(v);
+}
+
+// Kernel: lib/string.c sysfs_streq (v6.1): equal, ignoring one trailing
+// newline on either side.
+bool SysfsStreq(std::string_view a, std::string_view b);
+
 // Splits on `sep`, keeping empty pieces.
 std::vector<std::string_view> Split(std::string_view s, char sep);
 
