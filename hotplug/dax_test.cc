@@ -21,6 +21,7 @@
 #include "hotplug/memory_online.h"
 #include "hotplug/render.h"
 #include "hotplug/sysfs.h"
+#include "hotplug/test_firmware.h"
 #include "hotplug/x86_boot.h"
 #include "hotplug/zone.h"
 #include "model/status.h"
@@ -32,16 +33,6 @@ namespace {
 using model::Errno;
 using model::KernelVersion;
 using model::RunToCompletion;
-
-constexpr char kP3Firmware[] =
-    "BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable\n"
-    "BIOS-e820: [mem 0x000000000009fc00-0x000000000009ffff] reserved\n"
-    "BIOS-e820: [mem 0x00000000000f0000-0x00000000000fffff] reserved\n"
-    "BIOS-e820: [mem 0x0000000000100000-0x00000000bffdffff] usable\n"
-    "BIOS-e820: [mem 0x00000000bffe0000-0x00000000bfffffff] reserved\n"
-    "BIOS-e820: [mem 0x00000000fffc0000-0x00000000ffffffff] reserved\n"
-    "BIOS-e820: [mem 0x0000000100000000-0x000000017fffffff] usable\n"
-    "BIOS-e820: [mem 0x000000fd00000000-0x000000ffffffffff] reserved\n";
 
 constexpr char kKmemNewId[] = "/sys/bus/dax/drivers/kmem/new_id";
 constexpr char kKmemBind[] = "/sys/bus/dax/drivers/kmem/bind";

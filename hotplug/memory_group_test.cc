@@ -26,6 +26,7 @@
 #include "hotplug/memory_hotplug.h"
 #include "hotplug/memory_online.h"
 #include "hotplug/render.h"
+#include "hotplug/test_firmware.h"
 #include "hotplug/x86_boot.h"
 #include "model/status.h"
 
@@ -138,14 +139,6 @@ TEST(MemoryGroupsTest, WalkDynamicMemoryGroups) {
 }
 
 // --- machines ----------------------------------------------------------------
-
-constexpr char kP2Firmware[] =
-    "BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable\n"
-    "BIOS-e820: [mem 0x000000000009fc00-0x000000000009ffff] reserved\n"
-    "BIOS-e820: [mem 0x00000000000f0000-0x00000000000fffff] reserved\n"
-    "BIOS-e820: [mem 0x0000000000100000-0x000000007ffdffff] usable\n"
-    "BIOS-e820: [mem 0x000000007ffe0000-0x000000007fffffff] reserved\n"
-    "BIOS-e820: [mem 0x00000000fffc0000-0x00000000ffffffff] reserved\n";
 
 // p2's map plus 4 GiB of boot RAM at 4-8 GiB: ZONE_NORMAL.
 constexpr char kFourGiBNormalFirmware[] =

@@ -19,6 +19,7 @@
 #include "gtest/gtest.h"
 #include "hotplug/e820.h"
 #include "hotplug/render.h"
+#include "hotplug/test_firmware.h"
 #include "hotplug/x86_boot.h"
 #include "hotplug/zone.h"
 #include "model/event_log.h"
@@ -37,15 +38,6 @@ using model::PhysAddr;
 using model::PhysRange;
 using model::RunToCompletion;
 using model::SectionNr;
-
-constexpr char kP2Firmware[] =
-    "BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable\n"
-    "BIOS-e820: [mem 0x000000000009fc00-0x000000000009ffff] reserved\n"
-    "BIOS-e820: [mem 0x00000000000f0000-0x00000000000fffff] reserved\n"
-    "BIOS-e820: [mem 0x0000000000100000-0x000000007ffdffff] usable\n"
-    "BIOS-e820: [mem 0x000000007ffe0000-0x000000007fffffff] reserved\n"
-    "BIOS-e820: [mem 0x00000000fffc0000-0x00000000ffffffff] reserved\n"
-    "BIOS-e820: [mem 0x000000fd00000000-0x000000ffffffffff] reserved\n";
 
 // p2 with its RAM ending at 0x7c000000: section 15 [0x78000, 0x80000) holds
 // System RAM in its lower half only.

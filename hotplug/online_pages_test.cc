@@ -21,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "hotplug/memory_hotplug.h"
 #include "hotplug/memory_online.h"
+#include "hotplug/test_firmware.h"
 #include "hotplug/x86_boot.h"
 #include "model/status.h"
 
@@ -37,15 +38,6 @@ using model::Operation;
 using model::Pfn;
 using model::PhysAddr;
 using model::RunToCompletion;
-
-constexpr char kP2Firmware[] =
-    "BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable\n"
-    "BIOS-e820: [mem 0x000000000009fc00-0x000000000009ffff] reserved\n"
-    "BIOS-e820: [mem 0x00000000000f0000-0x00000000000fffff] reserved\n"
-    "BIOS-e820: [mem 0x0000000000100000-0x000000007ffdffff] usable\n"
-    "BIOS-e820: [mem 0x000000007ffe0000-0x000000007fffffff] reserved\n"
-    "BIOS-e820: [mem 0x00000000fffc0000-0x00000000ffffffff] reserved\n"
-    "BIOS-e820: [mem 0x000000fd00000000-0x000000ffffffffff] reserved\n";
 
 constexpr uint64_t kGiB = uint64_t{1} << 30;
 constexpr uint64_t kBlock = uint64_t{128} << 20;
