@@ -130,6 +130,18 @@ absl::Status ParseBootArgs(const std::vector<std::string>& args,
                        "'; expected dmesg, zoneinfo, iomem, memory, lsmem, "
                        "dax or daxctl"));
       }
+    } else if (a == "--lsmem" || a.rfind("--lsmem=", 0) == 0) {
+      std::string v;
+      if (a == "--lsmem") {
+        if (i + 1 >= args.size()) return Bad("flag '--lsmem' needs a value");
+        v = args[++i];
+      } else {
+        v = a.substr(8);
+      }
+      o.lsmem_args.clear();
+      for (std::string_view w : model::Split(v, ' ')) {
+        if (!w.empty()) o.lsmem_args.emplace_back(w);
+      }
     } else if (a.rfind("-", 0) == 0) {
       return Bad(Cat("unknown flag '", a, "' for 'memhp boot'"));
     } else if (have_file) {
@@ -314,7 +326,8 @@ std::string Usage() {
          "[--toggle NAME]... [--layout FILE]\n"
          "       memhp replay [--json] FILE...\n"
          "       memhp boot "
-         "[--view dmesg|zoneinfo|iomem|memory|lsmem|dax|daxctl]... FILE\n"
+         "[--view dmesg|zoneinfo|iomem|memory|lsmem|dax|daxctl]... "
+         "[--lsmem \"ARGS\"] FILE\n"
          "       memhp invariants\n"
          "       memhp pagetables [--processes N] [--bytes SIZE]\n"
          "       memhp capture SCENARIO OUT [--kernel BZIMAGE --modules DIR]\n"

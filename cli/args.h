@@ -63,6 +63,10 @@ std::string_view ViewName(View v);
 struct BootOptions {
   std::string file;
   std::vector<View> views;  // empty: all, in enum order
+  // --lsmem "ARGS": lsmem's own options for the lsmem view ("-o
+  // RANGE,SIZE,NODE,ZONES -a"), split on blanks; checked when the view
+  // renders.
+  std::vector<std::string> lsmem_args;
   bool operator==(const BootOptions&) const = default;
 };
 

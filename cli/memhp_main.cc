@@ -283,6 +283,13 @@ absl::Status RunBoot(const BootOptions& o) {
   absl::StatusOr<traces::Trace> trace =
       traces::LoadTraceOrCaptureLog(*text, o.file);
   if (!trace.ok()) return trace.status();
+  // lsmem's own options, checked before anything is printed.
+  absl::StatusOr<hotplug::LsmemOptions> lsmem =
+      hotplug::ParseLsmemArgs(o.lsmem_args);
+  if (!lsmem.ok()) {
+    return absl::InvalidArgumentError(
+        model::Cat("--lsmem: ", std::string(lsmem.status().message())));
+  }
   // The configuration booted with its cold-plugged DIMMs and, on v6.1,
   // the dax stack.
   traces::TraceMachine tm(trace->config);
@@ -339,8 +346,7 @@ absl::Status RunBoot(const BootOptions& o) {
     }
     Print(model::Cat("--- ", ViewName(v), "\n"));
     if (v == View::kLsmem) {
-      Print(hotplug::RenderLsmem(hotplug::LsmemSysfsOf(m),
-                                 hotplug::LsmemOptions{}));
+      Print(hotplug::RenderLsmem(hotplug::LsmemSysfsOf(m), *lsmem));
     }
     for (const std::string& l : lines) Print(model::Cat(l, "\n"));
   }

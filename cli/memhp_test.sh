@@ -188,6 +188,15 @@ run pagetables --processes=ten
 expect_rc 2 "pagetables bad count"
 expect_contains "$err" "--processes" "pagetables bad count"
 
+# lsmem's own options for the lsmem view.
+run boot --view lsmem --lsmem "-o RANGE,STATE,NODE,ZONES -a" "$p2_trace"
+expect_rc 0 "boot lsmem -o"
+expect_contains "$out" "0x0000000100000000-0x0000000107ffffff offline    0 Normal/Movable" "boot lsmem -o"
+run boot --view lsmem --lsmem "-o NOPE" "$p2_trace"
+expect_rc 2 "boot lsmem bad column"
+expect_contains "$err" "--lsmem: unknown column: NOPE" "boot lsmem bad column"
+[[ $out == "" ]] || fail "boot lsmem bad column: printed before the error: $out"
+
 # diff: a recorded run against the model; a wrong profile diverges.
 run diff --log "$p2_trace"
 expect_rc 0 "diff p2"
