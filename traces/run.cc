@@ -5,12 +5,17 @@
 #include "model/operation.h"
 #include "model/strings.h"
 #include "traces/boot.h"
+#include "traces/qemu_firmware.h"
 
 namespace memhp::traces {
 
 using model::Cat;
 
 absl::Status TraceMachine::Boot(std::string_view file) {
+  // A scenario has no recorded firmware map: QEMU's, from its qemu line.
+  absl::StatusOr<Config> config = WithQemuFirmware(config_, file);
+  if (!config.ok()) return config.status();
+  config_ = *std::move(config);
   absl::StatusOr<BootedTrace> b = BootTraceConfig(config_, file);
   if (!b.ok()) return b.status();
   for (std::string& n : b->notes) notes_.push_back(std::move(n));
