@@ -28,16 +28,19 @@ std::vector<std::string> ZoneinfoLines(const Machine& m) {
   return out;
 }
 
+std::vector<std::string> ValidZonesOf(const Machine& m,
+                                      const MemoryBlock& mem) {
+  const PgData& pgdat =
+      m.zones().pgdat.at(mem.nid.IsNoNode() ? 0 : mem.nid.value());
+  return m.blocks().ValidZonesShow(mem, pgdat, m.geometry(),
+                                   m.movable_node_enabled());
+}
+
 std::vector<std::string> MemoryBlockLines(const Machine& m) {
   std::vector<std::string> out;
   const MemoryBlocks& blocks = m.blocks();
   for (const auto& [id, mem] : blocks.blocks()) {
-    const PgData& pgdat =
-        m.zones().pgdat.at(mem.nid.IsNoNode() ? 0 : mem.nid.value());
-    const std::string zones =
-        model::Join(blocks.ValidZonesShow(mem, pgdat, m.geometry(),
-                                          /*movable_node_enabled=*/false),
-                    ",");
+    const std::string zones = model::Join(ValidZonesOf(m, mem), ",");
     out.push_back(model::Cat(
         "memory", id, " state=", MemoryBlocks::StateShow(mem),
         " phys_index=", blocks.PhysIndexShow(mem), " valid_zones=", zones,
@@ -55,14 +58,11 @@ LsmemSysfs LsmemSysfsOf(const Machine& m) {
   LsmemSysfs out{.block_size = m.blocks().block_size()};
   const bool removable = MemoryBlocks::RemovableShow(m.geometry()) == "1";
   for (const auto& [id, mem] : m.blocks().blocks()) {
-    const int nid = mem.nid.IsNoNode() ? 0 : mem.nid.value();
     LsmemBlock b{.index = mem.id,
                  .state = MemoryBlocks::StateShow(mem),
                  .removable = removable ? 1 : 0};
     if (!mem.nid.IsNoNode()) b.node = mem.nid.value();
-    b.valid_zones =
-        m.blocks().ValidZonesShow(mem, m.zones().pgdat.at(nid), m.geometry(),
-                                  /*movable_node_enabled=*/false);
+    b.valid_zones = ValidZonesOf(m, mem);
     out.blocks.push_back(std::move(b));
   }
   return out;

@@ -21,6 +21,9 @@ std::vector<std::string> ZoneinfoLines(const Machine& m);
 // The memory section of capture-log v1: "memoryN state=S phys_index=X
 // valid_zones=Z[,Z] removable=R node=N", one line a block, ascending.
 std::vector<std::string> MemoryBlockLines(const Machine& m);
+// A block's valid_zones as the machine shows it (movable_node and the
+// online policy included): "none", or the zones, the default first.
+std::vector<std::string> ValidZonesOf(const Machine& m, const MemoryBlock& mem);
 
 // /proc/iomem (kernel/resource.c r_show, v6.1) of the machine's
 // iomem_resource.

@@ -194,10 +194,7 @@ std::optional<std::string> Replayer::Block(const ExpectBlock& e) const {
                                     blocks.sections_per_block());
   }
   if (e.valid_zones) {
-    const int nid = mem->nid.IsNoNode() ? 0 : mem->nid.value();
-    std::vector<std::string> zones = blocks.ValidZonesShow(
-        *mem, machine_->zones().pgdat.at(nid), machine_->geometry(),
-        /*movable_node_enabled=*/false);
+    std::vector<std::string> zones = hotplug::ValidZonesOf(*machine_, *mem);
     if (zones == std::vector<std::string>{"none"}) zones.clear();
     got.valid_zones = zones;
   }
