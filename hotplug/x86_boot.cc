@@ -184,6 +184,15 @@ absl::StatusOr<X86BootResult> BootX86(Machine& m, const X86BootInput& in) {
       late.push_back(r);
     }
   }
+  // acpi_pci_root_add -> pci_acpi_root_add_resources: insert_resource of
+  // each window (a window that conflicts is left out, as the kernel's
+  // "can't claim" path does).
+  for (const model::PhysRange& w : in.pci_windows) {
+    Resource* r =
+        iomem.Alloc("PCI Bus 0000:00", w.start(), PhysAddr(w.end().value() - 1),
+                    kIoresourceMem, IoresDesc::kNone);
+    (void)iomem.InsertResource(iomem.root(), r);
+  }
   for (Resource* r : late) iomem.InsertResourceExpandToFit(iomem.root(), r);
   E820ReserveResourcesLate(e820->table, &log);
   return result;

@@ -32,6 +32,12 @@ struct X86BootInput {
   // boot_cpu_data.x86_phys_bits: iomem_resource ends at 2^bits - 1 (QEMU's
   // TCG "-cpu max" reports 40).
   int x86_phys_bits = 40;
+  // The PCI host bridge's memory windows from the ACPI _CRS ("pci_bus
+  // 0000:00: root bus resource [mem ... window]"): inserted into iomem as
+  // "PCI Bus 0000:00" at subsys_initcall, after the busy e820 entries and
+  // before e820__reserve_resources_late, so they adopt a non-busy e820
+  // range (legacy pmem, soft reserved) that lies inside them.
+  std::vector<model::PhysRange> pci_windows;
 };
 
 struct X86BootResult {

@@ -3,6 +3,7 @@
 #include "hotplug/x86_boot.h"
 #include "model/bug_toggle.h"
 #include "model/geometry.h"
+#include "traces/qemu_firmware.h"
 
 namespace memhp::traces {
 
@@ -37,6 +38,14 @@ absl::StatusOr<BootedTrace> BootTraceConfig(const Config& config,
     in.cmdline = config.cmdline->text;
     // The value starts after `cmdline "`.
     in.cmdline_at = {std::string(file), config.cmdline->line, 10};
+  }
+  // The host bridge windows of the QEMU guest the trace ran in (a qemu
+  // line the model cannot read leaves them out: an imported log's firmware
+  // map is its own).
+  if (config.qemu) {
+    absl::StatusOr<QemuFirmware> fw =
+        QemuPcFirmware(config.qemu->text, file, config.qemu->line);
+    if (fw.ok()) in.pci_windows = fw->pci_windows;
   }
   BootedTrace out;
   out.machine = std::make_unique<hotplug::Machine>(*g, *p);

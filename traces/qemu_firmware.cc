@@ -137,6 +137,17 @@ absl::StatusOr<QemuFirmware> QemuPcFirmware(std::string_view qemu_args,
   if (above != 0) fw.e820.push_back(E820(k4G, k4G + above, E820Type::kRam));
   fw.e820.push_back(E820(0xfd00000000, uint64_t{1} << 40, E820Type::kReserved));
 
+  // The host bridge's windows: VGA, the 32-bit hole, the 64-bit hole after
+  // all RAM and device memory.
+  const uint64_t dev_end = maxmem && *maxmem > *ram
+                               ? (k4G + above + kGiB - 1) / kGiB * kGiB +
+                                     *maxmem - *ram + slots * kGiB
+                               : k4G + above;
+  const uint64_t hole64 = (dev_end + kGiB - 1) / kGiB * kGiB;
+  fw.pci_windows = {
+      model::PhysRange(PhysAddr(0xa0000), PhysAddr(0xc0000)),
+      model::PhysRange(PhysAddr(below), PhysAddr(0xfec00000)),
+      model::PhysRange(PhysAddr(hole64), PhysAddr(hole64 + 2 * kGiB))};
   // QEMU adds node 0 itself when the machine has DIMM slots.
   if (node_mem.empty() && slots > 0) node_mem[0] = *ram;
   if (node_mem.empty()) return fw;

@@ -16,7 +16,9 @@
 //    `-numa node,memdev=` and the backend's size) from 1 MiB on, split at
 //    the low RAM's end and continued at 4 GiB; the device memory
 //    (pc_memory_init: at 4 GiB + the high RAM rounded up to 1 GiB, maxmem -
-//    RAM + 1 GiB per slot long) hot-pluggable on the last node.
+//    RAM + 1 GiB per slot long) hot-pluggable on the last node;
+//  - the PCI host bridge windows (pc_pci_hole64_start, i440fx's 2 GiB
+//    pci-hole64-size).
 //
 // Arguments other than -m, -object memory-backend-ram and -numa node are
 // ignored (-device pc-dimm is a trace's `dimm add`).
@@ -35,6 +37,11 @@ namespace memhp::traces {
 struct QemuFirmware {
   std::vector<E820Entry> e820;
   std::vector<NumaRange> numa;
+  // The PCI host bridge's memory windows in its ACPI _CRS (i440fx): the
+  // legacy VGA window, [low RAM end, 0xfec00000), and the 2 GiB 64-bit
+  // window after the RAM above 4 GiB and the device memory, at a 1 GiB
+  // boundary.
+  std::vector<model::PhysRange> pci_windows;
 };
 
 // Errors: InvalidArgument "file:line: ..." (`line` of the qemu setting)

@@ -4,6 +4,8 @@
 
 #include "traces/qemu_firmware.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 
 #include "gtest/gtest.h"
@@ -34,6 +36,24 @@ TEST(QemuFirmwareTest, EveryRecordedGuestGotTheMapTheArgumentsGive) {
     ASSERT_TRUE(fw.ok()) << fw.status();
     EXPECT_EQ(fw->e820, WithoutLines(t->config.e820)) << path;
     EXPECT_EQ(fw->numa, WithoutLines(t->config.numa)) << path;
+    // The host bridge windows: "pci_bus 0000:00: root bus resource [mem
+    // 0x...-0x... window]" of the boot log, each once.
+    std::vector<model::PhysRange> windows;
+    const std::string text = ReadTestFile(path);
+    constexpr std::string_view kMarker = "root bus resource [mem ";
+    for (size_t at = text.find(kMarker); at != std::string::npos;
+         at = text.find(kMarker, at + 1)) {
+      unsigned long long a = 0, b = 0;
+      if (std::sscanf(text.c_str() + at + kMarker.size(), "%llx-%llx window]",
+                      &a, &b) != 2) {
+        continue;
+      }
+      const model::PhysRange w{model::PhysAddr(a), model::PhysAddr(b + 1)};
+      if (std::find(windows.begin(), windows.end(), w) == windows.end()) {
+        windows.push_back(w);
+      }
+    }
+    EXPECT_EQ(fw->pci_windows, windows) << path;
     ++checked;
   }
   EXPECT_GE(checked, 40);
