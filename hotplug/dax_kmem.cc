@@ -39,8 +39,84 @@ int DaxKmemRange(const Machine& m, const DevDax& dev, size_t i,
   return 0;
 }
 
+namespace {
+
+// Kernel: drivers/dax/kmem.c dev_dax_kmem_probe (v5.3): the region's range
+// aligned to the block size, reserved under the device's name and added
+// with add_memory().
+Operation<int> DevDaxKmemProbeV53(Machine& m, DevDax& dev) {
+  const DaxRegion& region = *dev.region;
+  const int numa_node = dev.target_node;
+  const std::string res_text =
+      PrintkResource(region.start(), region.end(), region.res->root()->flags,
+                     /*raw=*/false);
+  if (numa_node < 0) {
+    m.log().Printk(model::LogLevel::kWarning,
+                   Cat(DevPrefix(dev),
+                       Sprintf("rejecting DAX region %s with invalid node: %d",
+                               res_text.c_str(), numa_node)));
+    co_return rc::kEINVAL;
+  }
+  const uint64_t mb = m.blocks().block_size().value();
+  const uint64_t start = region.start().value();
+  const uint64_t size = region.end().value() - start + 1;
+  const uint64_t kmem_start = (start + mb - 1) / mb * mb;
+  // Unsigned in the kernel: a region smaller than its alignment wraps.
+  const uint64_t kmem_size = (size - (kmem_start - start)) & ~(mb - 1);
+  const uint64_t kmem_end = kmem_start + kmem_size;
+  // request_mem_region() of 0 bytes, or of a wrapped size, fails.
+  Resource* res = nullptr;
+  if (kmem_size != 0 && kmem_start - start <= size) {
+    res = m.iomem().RequestMemRegion(PhysAddr(kmem_start),
+                                     model::ByteSize(kmem_size), dev.name);
+  }
+  if (res == nullptr) {
+    m.log().Printk(model::LogLevel::kWarning,
+                   Cat(DevPrefix(dev),
+                       Sprintf("could not reserve region [0x%016llx-0x%016llx]",
+                               Ull(kmem_start), Ull(kmem_end))));
+    co_return rc::kEBUSY;
+  }
+  res->flags = kIoresourceSystemRam;
+  const int ret = co_await AddMemory(m, model::NodeId(numa_node), res->start,
+                                     model::ByteSize(res->Size()), kMhpNone);
+  if (ret != 0) {
+    (void)m.iomem().ReleaseResource(res);
+    co_return ret;
+  }
+  DevDax::KmemData data{.res_name = dev.name};
+  data.res = {res};
+  dev.kmem = std::move(data);
+  co_return 0;
+}
+
+// Kernel: drivers/dax/kmem.c dev_dax_kmem_remove (v5.3): one
+// remove_memory() of the whole reservation.
+Operation<bool> DevDaxKmemRemoveV53(Machine& m, DevDax& dev) {
+  Resource* res = dev.kmem->res[0];
+  const int ret =
+      co_await RemoveMemory(m, res->start, model::ByteSize(res->Size()));
+  if (ret != 0) {
+    m.log().Printk(model::LogLevel::kErr,
+                   Cat(DevPrefix(dev), "DAX region ",
+                       PrintkResource(res->start, res->end, res->flags,
+                                      /*raw=*/false),
+                       " cannot be hotremoved until the next reboot"));
+    co_return true;  // the driver core ignores it: unbound anyway
+  }
+  (void)m.iomem().ReleaseResource(res);
+  dev.kmem.reset();
+  co_return true;
+}
+
+}  // namespace
+
 Operation<int> DevDaxKmemProbe(DaxBus& bus, DevDax& dev) {
   Machine& m = bus.machine();
+  if (!m.profile().kmem_multi_range) {
+    const int ret = co_await DevDaxKmemProbeV53(m, dev);
+    co_return ret;
+  }
   // Good NUMA information for the memory, or no kmem.
   const int numa_node = dev.target_node;
   if (numa_node < 0) {
@@ -115,6 +191,10 @@ Operation<int> DevDaxKmemProbe(DaxBus& bus, DevDax& dev) {
 
 Operation<bool> DevDaxKmemRemove(DaxBus& bus, DevDax& dev) {
   Machine& m = bus.machine();
+  if (!m.profile().kmem_multi_range) {
+    const bool done = co_await DevDaxKmemRemoveV53(m, dev);
+    co_return done;
+  }
   // One shot: a block still online makes remove_memory() fail, and the
   // unbind succeeds anyway.
   size_t success = 0;

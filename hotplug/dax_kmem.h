@@ -7,6 +7,13 @@
 // shot: remove_memory fails while a block is online, the unbind goes on and
 // the range stays System RAM until reboot.
 //
+// The v5.3 profile (kmem_multi_range false) runs v5.3's driver instead: the
+// device's region aligned to the block size as one range, reserved under
+// the device's name, add_memory() (a "System RAM" child), "could not
+// reserve region [%pa-%pa]" (-EBUSY, also for a region without a whole
+// block), and at unbind one remove_memory() with dev_err "DAX region %pR
+// cannot be hotremoved until the next reboot" when a block is online.
+//
 // DIVERGENCE: memory tiers (init_node_memory_type / clear_node_memory_type
 // with dax_slowmem_type) are not modelled: nothing in the model's scope
 // reads them.

@@ -418,3 +418,81 @@ TEST_F(DaxTest, DaxctlListDisabledAndIdle) {
 
 }  // namespace
 }  // namespace memhp::hotplug
+
+namespace memhp::hotplug {
+namespace {
+
+// v5.3's kmem (kmem_multi_range false) on a static region a provider made
+// (v5.3 has no dax_hmem: dax_pmem's devdax namespaces are its regions):
+//
+//   4 GiB (0x100000000)               5 GiB
+//   |== region dax0 (static, 1 GiB) ==|
+//   kmem: "dax0.0" > "System RAM", memory32..39
+class DaxV53Test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<E820Table> fw = ParseE820Table(kP2Firmware, "fw");
+    ASSERT_TRUE(fw.ok()) << fw.status();
+    ASSERT_TRUE(BootX86(m_, {.firmware = *fw, .cmdline = ""}).ok());
+    m_.set_system_running(true);
+    ASSERT_EQ(RunToCompletion(bus_.DaxDriverRegister(&kmem_)), 0);
+  }
+  DevDax* Create(uint64_t size) {
+    DaxRegion* region = bus_.AllocDaxRegion(
+        "region0", 0,
+        InclusiveRange{.start = model::PhysAddr(uint64_t{4} << 30),
+                       .end = model::PhysAddr((uint64_t{4} << 30) + size - 1)},
+        /*target_node=*/0, 2 << 20, kIoresourceDaxStatic);
+    EXPECT_NE(region, nullptr);
+    DevDax* dev = nullptr;
+    EXPECT_EQ(RunToCompletion(bus_.DevmCreateDevDax(
+                  {.region = region, .id = 0, .size = size}, &dev)),
+              0);
+    return dev;
+  }
+  bool HasIomem(std::string_view line) const {
+    for (const std::string& l : IomemLines(m_)) {
+      if (l == line) return true;
+    }
+    return false;
+  }
+
+  Machine m_{*model::Geometry::Named("x86_64", KernelVersion::kV5_3),
+             model::KernelProfile::For(KernelVersion::kV5_3)};
+  DevPagemapRegistry pgmap_array_{m_};
+  DaxBus bus_{m_, pgmap_array_};
+  DaxDeviceDriver kmem_ = KmemDriver();
+};
+
+TEST_F(DaxV53Test, OneRangeWithASystemRamChildAndTheOldMessages) {
+  Create(uint64_t{1} << 30);
+  ASSERT_EQ(RunToCompletion(bus_.NewIdStore(kmem_, "dax0.0")), 0);
+  EXPECT_TRUE(HasIomem("100000000-13fffffff : dax0.0"));
+  EXPECT_TRUE(HasIomem("  100000000-13fffffff : System RAM"));
+  ASSERT_NE(m_.blocks().Find(model::BlockId(39)), nullptr);
+  ASSERT_EQ(RunToCompletion(OnlineStore(m_, model::BlockId(33), "1")).ok(),
+            true);
+  const size_t from = m_.log().size();
+  EXPECT_EQ(RunToCompletion(bus_.UnbindStore(kmem_, "dax0.0")), 0);
+  EXPECT_EQ(m_.log().DmesgLines(from),
+            (std::vector<std::string>{
+                "removing memory fails, because memory "
+                "[0x0000000108000000-0x000000010fffffff] is onlined",
+                "kmem dax0.0: DAX region [mem 0x100000000-0x13fffffff] cannot "
+                "be hotremoved until the next reboot"}));
+  EXPECT_TRUE(HasIomem("  100000000-13fffffff : System RAM"));
+}
+
+TEST_F(DaxV53Test, ARegionWithoutAWholeBlockCannotBeReserved) {
+  Create(uint64_t{64} << 20);
+  const size_t from = m_.log().size();
+  ASSERT_EQ(RunToCompletion(bus_.NewIdStore(kmem_, "dax0.0")), 0);
+  EXPECT_EQ(m_.log().DmesgLines(from),
+            (std::vector<std::string>{
+                "kmem dax0.0: could not reserve region "
+                "[0x0000000100000000-0x0000000100000000]",
+                "kmem: probe of dax0.0 failed with error -16"}));
+}
+
+}  // namespace
+}  // namespace memhp::hotplug

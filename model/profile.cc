@@ -39,6 +39,7 @@ KernelProfile KernelProfile::For(KernelVersion v) {
       p.online_mem_sections_warns_invalid = true;
       p.shrink_zone_span_on_offline = false;
       p.memory_groups = false;
+      p.kmem_multi_range = false;
       p.memory_holes_refused = false;
       p.offline_uses_memory_block_zone = false;
       p.memory_block_online_takes_hotplug_lock = false;

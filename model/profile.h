@@ -89,6 +89,15 @@ struct KernelProfile {
   // range is added on its node, zone choice is contig-zones only.
   bool memory_groups = true;
 
+  // --- drivers/dax/kmem.c ----------------------------------------------------
+  // kmem handles every range of a device and names its System RAM "System RAM
+  // (kmem)" (v5.8 add_memory_driver_managed, v5.10 multi-range, with the
+  // per-range "mapping%d:" messages). False in v5.3: one range, the whole
+  // region aligned to the block size, add_memory() with a "System RAM"
+  // child, "could not reserve region [%pa-%pa]" and "DAX region %pR cannot
+  // be hotremoved until the next reboot".
+  bool kmem_multi_range = true;
+
   // --- mm/memory_hotplug.c: online_pages / offline_pages ------------------
   // online_pages() frees the whole range and offline_pages() refuses a range
   // with holes ("memory holes", -EINVAL) (v5.10, "mm/memory_hotplug: don't
