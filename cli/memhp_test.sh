@@ -112,7 +112,7 @@ sed 's/spanned=4095/spanned=4096/' "$p1_trace" >"$tmp/wrong.trace"
 p2_trace=$(find -L . -path '*traces/corpus/p2-dimm-online-offline.trace' | head -n 1)
 run replay "$p2_trace"
 expect_rc 0 "replay p2"
-expect_contains "$out" "198 expectations, 198 matched, 0 mismatched" "replay p2"
+expect_contains "$out" "199 expectations, 199 matched, 0 mismatched" "replay p2"
 
 # A wrong errno expectation after a refused write.
 cat > "$tmp/errno.trace" <<'TRACE'

@@ -13,6 +13,7 @@ using model::PfnRange;
 using model::PhysAddr;
 using model::PhysRange;
 using model::Sprintf;
+using model::Ull;
 
 namespace {
 
@@ -87,6 +88,69 @@ std::vector<sparse::MemblockRegion> AssignNodes(
 
 }  // namespace
 
+NumaMeminfo NumaCleanupMeminfo(const std::vector<SratMemory>& srat,
+                               const std::vector<model::PhysRange>& memory,
+                               model::PhysAddr high, model::EventLog& log) {
+  NumaMeminfo out;
+  std::vector<NumaMemblk>& mi = out.meminfo;
+  for (const SratMemory& s : srat) {
+    mi.push_back({s.range.start().value(), s.range.end().value(), s.node});
+  }
+  // First, trim all entries.
+  for (size_t i = 0; i < mi.size();) {
+    NumaMemblk& bi = mi[i];
+    // Move / save reserved memory ranges (memblock_overlaps_region).
+    const bool has_memory = std::any_of(
+        memory.begin(), memory.end(), [&](const model::PhysRange& m) {
+          return m.start().value() < bi.end && bi.start < m.end().value();
+        });
+    if (!has_memory) {
+      out.reserved.push_back(bi);
+      mi.erase(mi.begin() + static_cast<std::ptrdiff_t>(i));
+      continue;
+    }
+    // Non-RAM above max_pfn is preserved.
+    if (bi.end > high.value()) {
+      out.reserved.push_back({high.value(), bi.end, bi.nid});
+      bi.end = high.value();
+    }
+    if (bi.start >= bi.end) {
+      mi.erase(mi.begin() + static_cast<std::ptrdiff_t>(i));
+      continue;
+    }
+    ++i;
+  }
+  // Merge neighbouring / overlapping entries of a node whose hole holds no
+  // other node's memory.
+  for (size_t i = 0; i < mi.size(); ++i) {
+    for (size_t j = i + 1; j < mi.size(); ++j) {
+      NumaMemblk& bi = mi[i];
+      const NumaMemblk bj = mi[j];
+      // DIVERGENCE: overlapping blocks (the kernel whines, and fails for
+      // two nodes) are merged or kept apart without the messages.
+      if (bi.nid != bj.nid) continue;
+      const uint64_t start = std::min(bi.start, bj.start);
+      const uint64_t end = std::max(bi.end, bj.end);
+      const bool other_node_inside =
+          std::any_of(mi.begin(), mi.end(), [&](const NumaMemblk& bk) {
+            return bk.nid != bi.nid && start < bk.end && end > bk.start;
+          });
+      if (other_node_inside) continue;
+      log.Printk(
+          model::LogLevel::kInfo,
+          Sprintf("NUMA: Node %d [mem 0x%08llx-0x%08llx] + [mem "
+                  "0x%08llx-0x%08llx] -> [mem 0x%08llx-0x%08llx]",
+                  bi.nid.value(), Ull(bi.start), Ull(bi.end - 1), Ull(bj.start),
+                  Ull(bj.end - 1), Ull(start), Ull(end - 1)));
+      bi.start = start;
+      bi.end = end;
+      mi.erase(mi.begin() + static_cast<std::ptrdiff_t>(j));
+      --j;
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<X86BootResult> BootX86(Machine& m, const X86BootInput& in) {
   const model::Geometry& g = m.geometry();
   MEMHP_CHECK(g.arch() == model::Arch::kX86_64) << "BootX86 on " << g.name();
@@ -123,22 +187,25 @@ absl::StatusOr<X86BootResult> BootX86(Machine& m, const X86BootInput& in) {
     if (s.hotplug) boot.zones.hotpluggable.push_back(g.PfnsOf(s.range));
   }
   // numa_register_memblks(): node_possible_map is every parsed SRAT node;
-  // numa_cleanup_meminfo() keeps numa_meminfo below max_pfn and moves what
-  // lies above into numa_reserved_meminfo.
+  // numa_cleanup_meminfo() trims numa_meminfo to max_pfn, keeps what has no
+  // memory or lies above in numa_reserved_meminfo, and merges neighbours.
   if (in.srat.empty()) {
     boot.numa_meminfo.push_back(
         {model::PfnRange(model::Pfn(0), max_pfn), model::NodeId(0)});
   }
-  for (const SratMemory& s : in.srat) {
-    boot.possible_nodes.push_back(s.node);
-    const model::PfnRange r = g.PfnsOf(s.range);
-    if (r.start() < max_pfn) {
+  for (const SratMemory& s : in.srat) boot.possible_nodes.push_back(s.node);
+  if (!in.srat.empty()) {
+    NumaMeminfo cleaned =
+        NumaCleanupMeminfo(in.srat, memblock.memory, g.PfnPhys(max_pfn), log);
+    for (const NumaMemblk& b : cleaned.meminfo) {
       boot.numa_meminfo.push_back(
-          {model::PfnRange(r.start(), std::min(r.end(), max_pfn)), s.node});
+          {g.PfnsOf(model::PhysRange(PhysAddr(b.start), PhysAddr(b.end))),
+           b.nid});
     }
-    if (r.end() > max_pfn) {
+    for (const NumaMemblk& b : cleaned.reserved) {
       boot.numa_reserved_meminfo.push_back(
-          {model::PfnRange(std::max(r.start(), max_pfn), r.end()), s.node});
+          {g.PfnsOf(model::PhysRange(PhysAddr(b.start), PhysAddr(b.end))),
+           b.nid});
     }
   }
   // arch/x86/mm/init.c zone_sizes_init (v6.1): MAX_DMA_PFN (16 MiB),

@@ -47,6 +47,26 @@ struct X86BootResult {
   bool halted = false;  // a panic or BUG stopped the boot in setup_arch
 };
 
+// A node's memory block of numa_meminfo: [start, end) bytes.
+struct NumaMemblk {
+  uint64_t start = 0;
+  uint64_t end = 0;
+  model::NodeId nid{0};
+};
+struct NumaMeminfo {
+  std::vector<NumaMemblk> meminfo;   // numa_meminfo
+  std::vector<NumaMemblk> reserved;  // numa_reserved_meminfo
+};
+
+// Kernel: arch/x86/mm/numa.c numa_cleanup_meminfo (v6.1): the SRAT blocks
+// in table order; a block without memory goes to numa_reserved_meminfo, the
+// part above `high` (max_pfn) too; then two blocks of one node merge when no
+// other node's block lies between them, with pr_info "NUMA: Node %d [mem
+// %#010Lx-%#010Lx] + [mem %#010Lx-%#010Lx] -> [mem %#010Lx-%#010Lx]".
+NumaMeminfo NumaCleanupMeminfo(const std::vector<SratMemory>& srat,
+                               const std::vector<model::PhysRange>& memory,
+                               model::PhysAddr high, model::EventLog& log);
+
 // Boots `m`. REQUIRES: m's geometry is x86_64 or x86_64-la57.
 // Errors: InvalidArgument for a command line that cannot be one, or a map
 // without usable memory.

@@ -37,7 +37,7 @@ TEST(ReplayTest, P1BootMatchesEveryExpectation) {
 TEST(ReplayTest, P2DimmOnlineOfflineMatchesEveryExpectation) {
   ReplayReport r = Replay(
       ReadTestFile(CorpusTracePath("p2-dimm-online-offline")), "p2.trace");
-  EXPECT_EQ(r.expectations, 198);
+  EXPECT_EQ(r.expectations, 199);
   EXPECT_EQ(r.matched, r.expectations) << RenderReportText({r});
   EXPECT_TRUE(r.AllMatched());
   EXPECT_TRUE(r.unsupported_steps.empty());
@@ -205,7 +205,7 @@ TEST(ReplayTest, P3ReplaysCompletely) {
   EXPECT_TRUE(r.mismatches.empty()) << RenderReportText({r});
   EXPECT_TRUE(r.unsupported_steps.empty()) << RenderReportText({r});
   EXPECT_EQ(r.matched, r.expectations);
-  EXPECT_EQ(r.expectations, 225);
+  EXPECT_EQ(r.expectations, 227);
 }
 
 // Absurd firmware maps never crash the replay: memory beyond every zone

@@ -20,6 +20,8 @@ const std::vector<DmesgPattern>& ClaimedDmesgPatterns() {
       {"modified: [mem ", "", false, "e820__print_table"},
       {"e820: update [mem ", "", false, "__e820__range_update"},
       {"e820: remove [mem ", "", false, "e820__range_remove"},
+      // NUMA (arch/x86/mm/numa.c numa_cleanup_meminfo).
+      {"NUMA: Node ", "", false, "numa_cleanup_meminfo"},
       // Zones and nodes (mm/page_alloc.c free_area_init and friends).
       {"Zone ranges:", "", true, "free_area_init"},
       {"Movable zone start for each node", "", true, "free_area_init"},
