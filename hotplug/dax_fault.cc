@@ -101,7 +101,8 @@ VmFaultResult DevDaxHugeSizeFault(const DevDaxView& dev_dax, VmFault& vmf,
 // hugepage_vma_check(vma, vma->vm_flags, false, true, true) as
 // __handle_mm_fault calls it.
 bool HugepageVmaCheck(const Vma& vma, const DaxEnv& env) {
-  if (!env.transparent_hugepage) return false;  // the !THP stub
+  // Without CONFIG_TRANSPARENT_HUGEPAGE the kernel's version returns false.
+  if (!env.transparent_hugepage) return false;
   if ((vma.vm_flags & kVmNohugepage) != 0 || env.mmf_disable_thp) return false;
   if (env.thp_never_dax) return false;
   // khugepaged does not collapse DAX vmas, but the page fault may.
@@ -266,7 +267,8 @@ VmFaultResult DevDaxPmdFault(const DevDaxView& dev_dax, VmFault& vmf,
 
 VmFaultResult DevDaxPudFault(const DevDaxView& dev_dax, VmFault& vmf,
                              const DaxEnv& env) {
-  // The !CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD stub.
+  // Without CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD the kernel's version
+  // falls back.
   if (!env.have_arch_transparent_hugepage_pud) return VmFaultResult::kFallback;
   return DevDaxHugeSizeFault(dev_dax, vmf, env, PageEntrySize::kPud,
                              "__dev_dax_pud_fault");

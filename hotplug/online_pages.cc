@@ -82,6 +82,28 @@ void ReportUnmovablePage(Machine& m, ZoneType zone) {
                  "page dumped because: unmovable page");
 }
 
+// The part of __offline_pages both releases share: start_isolate_page_range
+// (MEMORY_OFFLINE | REPORT_FAILURE: set_migratetype_isolate dumps the first
+// unmovable page, reason "failure to isolate range", -EBUSY), then
+// MEM_GOING_OFFLINE (reason "notifier failure": undo_isolate_page_range and
+// MEM_CANCEL_OFFLINE). 0 with *arg filled, or the error.
+int IsolateAndNotifyGoingOffline(Machine& m, PgData& pgdat, Pfn start_pfn,
+                                 NrPages nr_pages, ZoneType zone,
+                                 MemoryNotify* arg) {
+  if (FirstUnmovablePage(m.sparse(),
+                         model::PfnRange(start_pfn, start_pfn + nr_pages))) {
+    ReportUnmovablePage(m, zone);
+    return -static_cast<int>(model::Errno::kEBUSY);
+  }
+  *arg = CheckChangesOffline(pgdat, start_pfn, nr_pages, zone);
+  if (const int ret = m.MemoryNotify(MemoryAction::kGoingOffline, *arg);
+      ret != 0) {
+    m.MemoryNotify(MemoryAction::kCancelOffline, *arg);
+    return ret;
+  }
+  return 0;
+}
+
 // The "Offlined Pages %ld" line of a successful offline (pr_info in v5.3).
 void ReportOfflinedPages(Machine& m, uint64_t offlined_pages) {
   if (m.profile().offlined_pages_is_pr_debug) return;
@@ -166,17 +188,10 @@ int OfflinePagesInAZone(Machine& m, Pfn start_pfn, NrPages nr_pages,
   const ZoneType zone = page_zone->zone;
   PgData* pgdat = m.NodeData(page_zone->nid);
   MEMHP_CHECK(pgdat != nullptr) << "offline_pages on node without pgdat";
-  if (FirstUnmovablePage(sparse, model::PfnRange(start_pfn, end_pfn))) {
-    // reason "failure to isolate range".
-    ReportUnmovablePage(m, zone);
-    return -static_cast<int>(model::Errno::kEBUSY);
-  }
-  const MemoryNotify arg =
-      CheckChangesOffline(*pgdat, start_pfn, nr_pages, zone);
-  if (const int ret = m.MemoryNotify(MemoryAction::kGoingOffline, arg);
+  MemoryNotify arg;
+  if (const int ret = IsolateAndNotifyGoingOffline(m, *pgdat, start_pfn,
+                                                   nr_pages, zone, &arg);
       ret != 0) {
-    // reason "notifier failure".
-    m.MemoryNotify(MemoryAction::kCancelOffline, arg);
     return ret;
   }
   // Ok, all of our target is isolated: offline_isolated_pages_cb() on each
@@ -326,20 +341,10 @@ int OfflinePages(Machine& m, Pfn start_pfn, NrPages nr_pages, NodeId nid,
     // reason "multizone range".
     return -static_cast<int>(model::Errno::kEINVAL);
   }
-  // start_isolate_page_range(..., MEMORY_OFFLINE | REPORT_FAILURE).
-  if (FirstUnmovablePage(sparse, model::PfnRange(start_pfn, end_pfn))) {
-    // set_migratetype_isolate(): dump_page(unmovable, "unmovable page");
-    // reason "failure to isolate range".
-    ReportUnmovablePage(m, zone);
-    return -static_cast<int>(model::Errno::kEBUSY);
-  }
-  const MemoryNotify arg =
-      CheckChangesOffline(*pgdat, start_pfn, nr_pages, zone);
-  if (const int ret = m.MemoryNotify(MemoryAction::kGoingOffline, arg);
+  MemoryNotify arg;
+  if (const int ret = IsolateAndNotifyGoingOffline(m, *pgdat, start_pfn,
+                                                   nr_pages, zone, &arg);
       ret != 0) {
-    // reason "notifier failure": undo_isolate_page_range, then
-    // MEM_CANCEL_OFFLINE.
-    m.MemoryNotify(MemoryAction::kCancelOffline, arg);
     return ret;
   }
   // scan_movable_pages() / do_migrate_range() move everything movable;
