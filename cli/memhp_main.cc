@@ -28,6 +28,7 @@
 #include "sparse/layout.h"
 #include "sparse/sparse.h"
 #include "traces/boot.h"
+#include "traces/dmesg_import.h"
 #include "traces/replay.h"
 #include "traces/run.h"
 
@@ -196,6 +197,88 @@ std::string Resolved(const std::string& f) {
                      bwd ? std::optional<std::string_view>(bwd) : std::nullopt);
 }
 
+// The usage of `memhp import-dmesg` (appended to Usage()).
+constexpr std::string_view kImportDmesgUsage =
+    "  memhp import-dmesg --geometry NAME [--profile V] LOG [OUT]\n"
+    "                             a plain kernel boot log (dmesg of any\n"
+    "                             architecture) to a trace: its memory map\n"
+    "                             and the boot lines the model claims as\n"
+    "                             expectations (traces/dmesg_import.h);\n"
+    "                             written to OUT, else printed\n";
+
+// memhp import-dmesg --geometry G [--profile P] LOG [OUT]; `args` starts
+// after the verb. Flags also as --flag=VALUE.
+absl::Status RunImportDmesg(const std::vector<std::string>& args) {
+  traces::DmesgImportOptions o;
+  std::optional<std::string> geometry;
+  std::optional<std::string> profile;
+  std::vector<std::string> files;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string a = args[i];
+    std::optional<std::string> value;
+    if (const size_t eq = a.find('=');
+        a.rfind("--", 0) == 0 && eq != std::string::npos) {
+      value = a.substr(eq + 1);
+      a = a.substr(0, eq);
+    }
+    if (a == "--geometry" || a == "--profile") {
+      std::optional<std::string>& slot = a == "--geometry" ? geometry : profile;
+      if (slot) {
+        return absl::InvalidArgumentError(
+            model::Cat("import-dmesg: ", a, " given twice"));
+      }
+      if (!value) {
+        if (i + 1 == args.size()) {
+          return absl::InvalidArgumentError(
+              model::Cat("import-dmesg: ", a, " needs a value"));
+        }
+        value = args[++i];
+      }
+      slot = *value;
+    } else if (a.rfind("--", 0) == 0) {
+      return absl::InvalidArgumentError(
+          model::Cat("import-dmesg: unknown flag '", a, "'"));
+    } else {
+      files.push_back(a);
+    }
+  }
+  if (!geometry || files.empty() || files.size() > 2) {
+    return absl::InvalidArgumentError(
+        "import-dmesg: expected --geometry NAME [--profile V] LOG [OUT]");
+  }
+  o.geometry = *geometry;
+  if (profile) {
+    absl::StatusOr<model::KernelProfile> p =
+        model::KernelProfile::Parse(*profile);
+    if (!p.ok()) {
+      return absl::InvalidArgumentError(
+          model::Cat("import-dmesg: ", std::string(p.status().message())));
+    }
+    o.profile = p->version;
+  }
+  absl::StatusOr<std::string> text = ReadTextFile(Resolved(files[0]), files[0]);
+  if (!text.ok()) return text.status();
+  absl::StatusOr<traces::Trace> t = traces::ImportDmesg(*text, files[0], o);
+  if (!t.ok()) return t.status();
+  const std::string out = traces::PrintTrace(*t);
+  if (files.size() == 1) {
+    Print(out);
+    return absl::OkStatus();
+  }
+  const std::string path = Resolved(files[1]);
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) {
+    return absl::InvalidArgumentError(
+        model::Cat("import-dmesg: cannot write ", files[1]));
+  }
+  const bool ok = std::fwrite(out.data(), 1, out.size(), f) == out.size();
+  if (std::fclose(f) != 0 || !ok) {
+    return absl::InvalidArgumentError(
+        model::Cat("import-dmesg: cannot write ", files[1]));
+  }
+  return absl::OkStatus();
+}
+
 // memhp diff: the first divergence, then every mismatch; 0 when they agree.
 absl::StatusOr<int> RunDiff(const DiffOptions& o) {
   std::string log_path;
@@ -355,12 +438,22 @@ absl::Status RunBoot(const BootOptions& o) {
 
 int Main(int argc, char** argv) {
   std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  if (!args.empty() && args[0] == "import-dmesg") {
+    const absl::Status st =
+        RunImportDmesg(std::vector<std::string>(args.begin() + 1, args.end()));
+    std::fflush(stdout);
+    if (st.ok()) return 0;
+    std::fprintf(stderr, "memhp: %.*s\n", static_cast<int>(st.message().size()),
+                 st.message().data());
+    return kExitBadInput;
+  }
   absl::StatusOr<Invocation> inv = ParseArgs(args);
   absl::Status status = inv.status();
   if (inv.ok()) {
     switch (inv->verb) {
       case Verb::kHelp:
         Print(Usage());
+        Print(kImportDmesgUsage);
         return 0;
       case Verb::kShow:
         status = RunShow(inv->show);

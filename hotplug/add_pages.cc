@@ -11,6 +11,7 @@ namespace memhp::hotplug {
 using model::Errno;
 using model::NrPages;
 using model::Pfn;
+using model::Site;
 using model::Sprintf;
 
 namespace {
@@ -19,6 +20,33 @@ namespace {
 NrPages ChunkToSectionEnd(const model::Geometry& g, Pfn pfn, Pfn end_pfn) {
   const Pfn next = g.SectionAlignUp(pfn + NrPages(1));
   return std::min(end_pfn, next) - pfn;
+}
+
+// Kernel: mm/memory_hotplug.c __add_section (v5.1): a section whose first
+// pfn is valid is -EEXIST; otherwise sparse_add_one_section().
+// DIVERGENCE: with want_memblock v5.1 registers the memory block of the
+// section here (hotplug_memory_register); the model creates the block
+// devices after arch_add_memory(), in add_memory_resource(), as v5.3 does:
+// the same blocks when the add succeeds.
+absl::Status AddSection(sparse::Sparse& sparse, model::NodeId nid,
+                        Pfn phys_start_pfn, sparse::VmemAltmap* altmap) {
+  if (sparse.PfnValid(phys_start_pfn)) {
+    return model::KernelError(Errno::kEEXIST, "section already valid");
+  }
+  return sparse.SparseAddOneSection(nid, phys_start_pfn, altmap);
+}
+
+// Kernel: mm/memory_hotplug.c __remove_section (v5.1): -EINVAL, without a
+// word, for a section that is not valid; unregister_memory_section() and
+// __remove_zone() (both done by the model's callers, see RemovePages), then
+// sparse_remove_one_section().
+int RemoveSection(sparse::Sparse& sparse, Pfn pfn, NrPages map_offset,
+                  sparse::VmemAltmap* altmap) {
+  if (!sparse.ValidSection(sparse.geometry().SectionOf(pfn))) {
+    return -static_cast<int>(Errno::kEINVAL);
+  }
+  sparse.SparseRemoveOneSection(pfn, map_offset, altmap);
+  return 0;
 }
 
 }  // namespace
@@ -84,6 +112,18 @@ absl::Status AddPages(sparse::Sparse& sparse, model::NodeId nid, Pfn pfn,
     }
     altmap->alloc = NrPages(0);
   }
+  if (!sparse.profile().subsection_hotplug) {
+    // v5.1: during initialize mem_map, align hot-added range to section.
+    // Every section the range touches is added whole; -EEXIST "is finally
+    // dealt with by ioresource collision check" and does not stop the loop.
+    const model::SectionNr start_sec = g.SectionOf(pfn);
+    const model::SectionNr end_sec = g.SectionOf(end_pfn - NrPages(1));
+    for (model::SectionNr i = start_sec; i <= end_sec; i = i.Next()) {
+      absl::Status err = AddSection(sparse, nid, g.SectionStart(i), altmap);
+      if (!err.ok() && model::ErrnoOf(err) != Errno::kEEXIST) return err;
+    }
+    return absl::OkStatus();
+  }
   if (absl::Status s = sparse.CheckPfnSpan(pfn, nr_pages, "__add_pages");
       !s.ok()) {
     return s;
@@ -97,12 +137,38 @@ absl::Status AddPages(sparse::Sparse& sparse, model::NodeId nid, Pfn pfn,
   return err;
 }
 
-void RemovePages(sparse::Sparse& sparse, Pfn pfn, NrPages nr_pages,
-                 sparse::VmemAltmap* altmap) {
+int RemovePages(sparse::Sparse& sparse, Pfn pfn, NrPages nr_pages,
+                sparse::VmemAltmap* altmap) {
   const model::Geometry& g = sparse.geometry();
   const Pfn end_pfn = pfn + nr_pages;
   NrPages map_offset = sparse::VmemAltmapOffset(altmap);
-  if (!sparse.CheckPfnSpan(pfn, nr_pages, "__remove_pages").ok()) return;
+  if (!sparse.profile().subsection_hotplug) {
+    // v5.1: "We can only remove entire sections".
+    // DIVERGENCE: the line numbers are those of the BUG_ONs in the April
+    // 2019 linux-next base (mm/memory_hotplug.c blob 4970ff658055) of the patch
+    // that moved the resource release out of __remove_pages (lore
+    // 20190409100148.24703-2-david@redhat.com); v5.1's own file is not in
+    // the stored sources.
+    const Site bug{"mm/memory_hotplug.c", "__remove_pages"};
+    if (!IsAligned(pfn, g.PagesPerSection())) {
+      sparse.log().Bug(bug, {"kernel BUG at mm/memory_hotplug.c:586!"});
+      return -static_cast<int>(Errno::kEINVAL);
+    }
+    if (!IsAligned(nr_pages, g.PagesPerSection())) {
+      sparse.log().Bug(bug, {"kernel BUG at mm/memory_hotplug.c:587!"});
+      return -static_cast<int>(Errno::kEINVAL);
+    }
+    const uint64_t sections_to_remove =
+        nr_pages.value() / g.PagesPerSection().value();
+    for (uint64_t i = 0; i < sections_to_remove; ++i) {
+      const Pfn section_pfn = pfn + g.PagesPerSection() * i;
+      const int ret = RemoveSection(sparse, section_pfn, map_offset, altmap);
+      map_offset = NrPages(0);
+      if (ret != 0) return ret;
+    }
+    return 0;
+  }
+  if (!sparse.CheckPfnSpan(pfn, nr_pages, "__remove_pages").ok()) return 0;
   for (NrPages cur(0); pfn < end_pfn; pfn += cur) {
     cur = ChunkToSectionEnd(g, pfn, end_pfn);
     // __remove_section() (up to v6.5): WARN_ON_ONCE(!valid_section(ms));
@@ -116,6 +182,7 @@ void RemovePages(sparse::Sparse& sparse, Pfn pfn, NrPages nr_pages,
     }
     map_offset = NrPages(0);
   }
+  return 0;
 }
 
 }  // namespace memhp::hotplug

@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "model/profile.h"
 #include "model/status.h"
+#include "sparse/memmap.h"
 
 namespace memhp::hotplug {
 namespace {
@@ -114,6 +115,165 @@ TEST(RemovePagesTest, AMisalignedSpanRemovesNothing) {
   EXPECT_EQ(Map(f.sparse, 40), std::string(64, '1'));
   EXPECT_TRUE(
       f.log.Contains("Misaligned __remove_pages start: 0x140000 end: #147ffe"));
+}
+
+// --- v5.1: before sub-section hotplug, whole sections ----------------------
+
+// A two-sub-section add in the middle of section 40:
+//
+//   0x140000   0x140400  0x140800                         0x148000
+//   |..........|=========|.................................|
+//   |<---------------- section 40, added whole ----------->|
+//
+// v5.1's __add_pages() adds the section the range touches, whole: every pfn
+// of section 40 is valid and its memmap is there. A model with sub-section
+// hotplug would warn "Misaligned" and add nothing, or (aligned to 2 MiB)
+// validate only [0x140400, 0x140800).
+TEST(AddPagesV51Test, AnUnalignedAddPopulatesTheWholeSection) {
+  Fixture f(KernelVersion::kV5_1);
+  ASSERT_TRUE(
+      AddPages(f.sparse, NodeId(0), Pfn(0x140400), NrPages(0x400), nullptr)
+          .ok());
+  EXPECT_TRUE(f.sparse.PfnValid(Pfn(0x140000)));
+  EXPECT_TRUE(f.sparse.PfnValid(Pfn(0x140400)));
+  EXPECT_TRUE(f.sparse.PfnValid(Pfn(0x147fff)));
+  EXPECT_FALSE(f.sparse.PfnValid(Pfn(0x148000)));
+  EXPECT_TRUE(f.sparse.PresentSection(SectionNr(40)));
+  EXPECT_FALSE(f.sparse.EarlySection(SectionNr(40)));
+  // The usemap stand-in: full while the section is valid.
+  EXPECT_EQ(Map(f.sparse, 40), std::string(64, '1'));
+  EXPECT_EQ(f.sparse.memmap().Get(Pfn(0x140000)).kind,
+            sparse::MemmapKind::kPoisoned);
+  EXPECT_EQ(f.sparse.memmap().Get(Pfn(0x147fff)).kind,
+            sparse::MemmapKind::kPoisoned);
+  EXPECT_EQ(f.log.size(), 0u);
+  EXPECT_TRUE(f.sparse.CheckInvariants().ok());
+}
+
+//   0x147f00 0x148000                    0x150000 0x150100
+//        |===|============================|===|
+//   |<- section 40 ->|<---- section 41 ---->|<- section 42 ->|
+//
+// A range that ends in the first page of section 42 adds 40, 41 and 42 whole.
+TEST(AddPagesV51Test, EverySectionTheRangeTouchesIsAdded) {
+  Fixture f(KernelVersion::kV5_1);
+  ASSERT_TRUE(
+      AddPages(f.sparse, NodeId(0), Pfn(0x147f00), NrPages(0x8200), nullptr)
+          .ok());
+  for (uint64_t nr : {40, 41, 42}) {
+    EXPECT_TRUE(f.sparse.ValidSection(SectionNr(nr))) << nr;
+  }
+  EXPECT_TRUE(f.sparse.PfnValid(Pfn(0x157fff)));
+  EXPECT_FALSE(f.sparse.ValidSection(SectionNr(43)));
+}
+
+// Section 41 is valid already; adding sections 40 .. 42:
+//
+//   |== 40: added ==|== 41: -EEXIST, skipped ==|== 42: added ==|
+//
+// v5.1's loop ignores -EEXIST ("dealt with by ioresource collision check")
+// and returns 0. A v5.3+ model would stop at 41 and return -EEXIST, leaving
+// 42 out.
+TEST(AddPagesV51Test, AnExistingSectionIsSkippedAndTheAddSucceeds) {
+  Fixture f(KernelVersion::kV5_1);
+  ASSERT_TRUE(
+      AddPages(f.sparse, NodeId(0), Pfn(0x148000), NrPages(0x8000), nullptr)
+          .ok());
+  const std::vector<sparse::SectionState> before = f.sparse.SectionStates();
+  ASSERT_TRUE(
+      AddPages(f.sparse, NodeId(0), Pfn(0x140000), NrPages(0x18000), nullptr)
+          .ok());
+  EXPECT_TRUE(f.sparse.ValidSection(SectionNr(40)));
+  EXPECT_TRUE(f.sparse.ValidSection(SectionNr(42)));
+  // Section 41 is as it was.
+  for (const sparse::SectionState& s : f.sparse.SectionStates()) {
+    if (s.nr == SectionNr(41)) {
+      EXPECT_EQ(s, before.front());
+    }
+  }
+  EXPECT_EQ(f.log.size(), 0u);
+}
+
+// An allocation failure is not -EEXIST: it stops the loop and is returned;
+// the section added before it stays.
+TEST(AddPagesV51Test, AFailedAllocationStopsTheLoop) {
+  Fixture f(KernelVersion::kV5_1);
+  int calls = 0;
+  f.sparse.set_alloc_failure([&](sparse::AllocSite site) {
+    return site == sparse::AllocSite::kHotplugMemmap && ++calls == 2;
+  });
+  EXPECT_EQ(ErrnoOf(AddPages(f.sparse, NodeId(0), Pfn(0x140000),
+                             NrPages(0x18000), nullptr)),
+            Errno::kENOMEM);
+  EXPECT_TRUE(f.sparse.ValidSection(SectionNr(40)));
+  EXPECT_FALSE(f.sparse.ValidSection(SectionNr(41)));
+  EXPECT_FALSE(f.sparse.ValidSection(SectionNr(42)));
+}
+
+// A whole-section memmap comes from the altmap: 0x8000 struct pages of 64
+// bytes are 0x200 pages, for each section added; removal gives them back.
+TEST(AddPagesV51Test, TheAltmapPaysForWholeSections) {
+  Fixture f(KernelVersion::kV5_1);
+  sparse::VmemAltmap altmap{.base_pfn = Pfn(0x140000), .free = NrPages(0x1000)};
+  ASSERT_TRUE(
+      AddPages(f.sparse, NodeId(0), Pfn(0x140000), NrPages(0x10000), &altmap)
+          .ok());
+  EXPECT_EQ(altmap.alloc, NrPages(0x400));
+  EXPECT_EQ(RemovePages(f.sparse, Pfn(0x140000), NrPages(0x10000), &altmap), 0);
+  EXPECT_EQ(altmap.alloc, NrPages(0));
+}
+
+//   0x140000                  0x148000
+//   |======= section 40 =======|
+//   remove [0x140000, 0x147fff): nr_pages not a multiple of the section
+//
+// v5.1's __remove_pages() BUG_ONs (the kernel stops): the BUG is logged and
+// nothing is removed. A v5.3+ model would WARN "Misaligned __remove_pages"
+// and go on.
+TEST(RemovePagesV51Test, AnUnalignedRemoveIsTheKernelsBug) {
+  Fixture f(KernelVersion::kV5_1);
+  ASSERT_TRUE(
+      AddPages(f.sparse, NodeId(0), Pfn(0x140000), NrPages(0x8000), nullptr)
+          .ok());
+  EXPECT_EQ(RemovePages(f.sparse, Pfn(0x140000), NrPages(0x7fff), nullptr),
+            -static_cast<int>(Errno::kEINVAL));
+  EXPECT_TRUE(f.log.HasBug());
+  EXPECT_TRUE(f.log.Contains("kernel BUG at mm/memory_hotplug.c:587!"));
+  EXPECT_FALSE(f.log.Contains("Misaligned"));
+  EXPECT_TRUE(f.sparse.ValidSection(SectionNr(40)));
+
+  Fixture g(KernelVersion::kV5_1);
+  ASSERT_TRUE(
+      AddPages(g.sparse, NodeId(0), Pfn(0x140000), NrPages(0x8000), nullptr)
+          .ok());
+  EXPECT_NE(RemovePages(g.sparse, Pfn(0x140200), NrPages(0x8000), nullptr), 0);
+  EXPECT_TRUE(g.log.Contains("kernel BUG at mm/memory_hotplug.c:586!"));
+  EXPECT_TRUE(g.sparse.ValidSection(SectionNr(40)));
+}
+
+//   |== 40: valid ==|== 41: not valid ==|== 42: valid ==|
+//
+// __remove_section() returns -EINVAL for 41 without a word and the loop
+// stops: 40 is gone, 42 stays, and __remove_pages() returns -EINVAL. A v5.3+
+// model would WARN_ON_ONCE, skip 41 and remove 42 too.
+TEST(RemovePagesV51Test, AnInvalidSectionStopsTheRemovalSilently) {
+  Fixture f(KernelVersion::kV5_1);
+  ASSERT_TRUE(
+      AddPages(f.sparse, NodeId(0), Pfn(0x140000), NrPages(0x8000), nullptr)
+          .ok());
+  ASSERT_TRUE(
+      AddPages(f.sparse, NodeId(0), Pfn(0x150000), NrPages(0x8000), nullptr)
+          .ok());
+  EXPECT_EQ(RemovePages(f.sparse, Pfn(0x140000), NrPages(0x18000), nullptr),
+            -static_cast<int>(Errno::kEINVAL));
+  EXPECT_FALSE(f.sparse.ValidSection(SectionNr(40)));
+  EXPECT_FALSE(f.sparse.PresentSection(SectionNr(40)));
+  EXPECT_TRUE(f.sparse.ValidSection(SectionNr(42)));
+  EXPECT_EQ(f.log.size(), 0u);
+  // Section 40's memmap and usemap are gone.
+  EXPECT_EQ(f.sparse.memmap().Get(Pfn(0x140000)).kind,
+            sparse::MemmapKind::kAbsent);
+  EXPECT_EQ(Map(f.sparse, 40), "");
 }
 
 TEST(CheckHotplugMemoryRangeTest, RangesMustBeWholeMemoryBlocks) {

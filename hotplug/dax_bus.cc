@@ -80,9 +80,12 @@ uint64_t DevDax::Size() const {
 Operation<int> DaxBus::DaxDriverRegister(DaxDeviceDriver* drv) {
   if (!drv->probe) co_return rc::kEINVAL;
   drv->ids.clear();
+  // v6.3+ drivers have a type instead; only the v6.1 bus counts default
+  // drivers.
+  const bool match_always = !m_.profile().dax_match_type && drv->match_always;
   // There can only be one default driver.
   co_await model::Suspend(model::SuspendKind::kLockAcquire, "dax_bus_lock");
-  match_always_count_ += drv->match_always ? 1 : 0;
+  match_always_count_ += match_always ? 1 : 0;
   if (match_always_count_ > 1) {
     --match_always_count_;
     m_.log().WarnOn({kBusC, "__dax_driver_register"}, "1");
@@ -93,7 +96,7 @@ Operation<int> DaxBus::DaxDriverRegister(DaxDeviceDriver* drv) {
     m_.log().Printk(model::LogLevel::kErr,
                     Cat("Error: Driver '", drv->name,
                         "' is already registered, aborting..."));
-    match_always_count_ -= drv->match_always ? 1 : 0;
+    match_always_count_ -= match_always ? 1 : 0;
     co_return rc::kEBUSY;
   }
   drivers_.push_back(drv);
@@ -103,7 +106,9 @@ Operation<int> DaxBus::DaxDriverRegister(DaxDeviceDriver* drv) {
 }
 
 Operation<bool> DaxBus::DaxDriverUnregister(DaxDeviceDriver* drv) {
-  match_always_count_ -= drv->match_always ? 1 : 0;
+  if (!m_.profile().dax_match_type) {
+    match_always_count_ -= drv->match_always ? 1 : 0;
+  }
   drv->ids.clear();
   // driver_unregister() -> driver_detach(): the bound devices, last first.
   for (auto it = devices_.rbegin(); it != devices_.rend(); ++it) {
@@ -113,13 +118,30 @@ Operation<bool> DaxBus::DaxDriverUnregister(DaxDeviceDriver* drv) {
   co_return true;
 }
 
-bool DaxBus::DaxBusMatch(const DevDax& dev, const DaxDeviceDriver& drv) const {
-  // All but the 'device-dax' driver, which has 'match_always' set, require
-  // an exact id match.
-  if (drv.match_always) return true;
+bool DaxBus::DaxMatchId(const DevDax& dev, const DaxDeviceDriver& drv) const {
   return std::any_of(
       drv.ids.begin(), drv.ids.end(),
       [&](const std::string& id) { return SysfsStreq(id, dev.name); });
+}
+
+bool DaxBus::DaxMatchType(const DevDax& dev, const DaxDeviceDriver& drv) {
+  const DaxDriverType type = (dev.region->flags & kIoresourceDaxKmem) != 0
+                                 ? DaxDriverType::kKmem
+                                 : DaxDriverType::kDevice;
+  // The kernel also gives device mode to DAXDRV_DEVICE_TYPE drivers when
+  // CONFIG_DEV_DAX_KMEM is off; the model always has kmem.
+  return drv.type == type;
+}
+
+bool DaxBus::DaxBusMatch(const DevDax& dev, const DaxDeviceDriver& drv) const {
+  // Kernel: drivers/dax/bus.c dax_bus_match (v6.3+): an id, else the type.
+  if (m_.profile().dax_match_type) {
+    return DaxMatchId(dev, drv) || DaxMatchType(dev, drv);
+  }
+  // v6.1: all but the 'device-dax' driver, which has 'match_always' set,
+  // require an exact id match.
+  if (drv.match_always) return true;
+  return DaxMatchId(dev, drv);
 }
 
 Operation<int> DaxBus::ReallyProbe(DevDax& dev, DaxDeviceDriver& drv) {
@@ -498,6 +520,9 @@ Operation<bool> DaxBus::UnregisterDevDax(DevDax& dev) {
   FreeDevDaxId(dev);
   if (dev.region->seed == &dev) dev.region->seed = nullptr;
   if (dev.region->youngest == &dev) dev.region->youngest = nullptr;
+  // A failed one-shot removal left kmem's data behind: the device goes, the
+  // reservations and the memory stay until the next reboot.
+  if (dev.kmem) leaked_kmem_.push_back(std::move(*dev.kmem));
   for (auto it = devices_.begin(); it != devices_.end(); ++it) {
     if (&*it == &dev) {
       devices_.erase(it);
@@ -649,9 +674,15 @@ Operation<int> DaxBus::MappingStore(DevDax& dev, std::string_view buf) {
       model::Kstrtoull(buf.substr(dash + 1), 16);
   if (!end.ok()) co_return end.error;
   co_await model::Suspend(model::SuspendKind::kLockAcquire, "device_lock");
-  if (!dev.region->provider_bound) co_return rc::kENXIO;
+  // v6.9+ (mapping_store_keeps_lock_rc): rc holds down_write_killable()'s
+  // 0 for an unbound provider and for a misaligned size, so the write
+  // "succeeds" (the kernel returns 0 and len respectively).
+  // DIVERGENCE: the model's stores return 0 for any success and cannot
+  // tell a 0-byte write from a full one.
+  const bool keeps_lock_rc = m_.profile().mapping_store_keeps_lock_rc;
+  if (!dev.region->provider_bound) co_return keeps_lock_rc ? 0 : rc::kENXIO;
   const uint64_t to_alloc = end.value - start.value + 1;
-  int rc = rc::kENXIO;
+  int rc = keeps_lock_rc ? 0 : rc::kENXIO;
   if (AllocIsAligned(dev, to_alloc)) {
     rc = AllocDevDaxRange(dev, start.value, to_alloc);
   }

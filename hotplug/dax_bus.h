@@ -43,6 +43,9 @@ namespace memhp::hotplug {
 // IORESOURCE_DAX_STATIC (drivers/dax/bus.h): the region has one device the
 // provider sized; no create/delete/resize.
 inline constexpr uint64_t kIoresourceDaxStatic = 1u << 0;
+// IORESOURCE_DAX_KMEM (v6.3+): the region's devices default to kmem
+// (profile switch dax_match_type).
+inline constexpr uint64_t kIoresourceDaxKmem = 1u << 1;
 
 struct DevDax;
 class DaxBus;
@@ -52,7 +55,11 @@ struct DaxRegion {
   int id = 0;
   int target_node = -1;
   uint32_t align = 0;
-  std::string provider;    // dax_region->dev: the provider device's name
+  std::string provider;  // dax_region->dev: the provider device's name
+  // Its path under /sys/devices ("platform/hmem.0",
+  // "platform/e820_pmem/ndbus0/region0/dax0.0"); empty: "platform/" +
+  // provider.
+  std::string provider_path;
   int provider_node = -1;  // dev_to_node(provider): the devices inherit it
   // dax_region->dev->driver != NULL: the provider's driver is bound.
   bool provider_bound = true;
@@ -117,11 +124,15 @@ struct DevDax {
   uint64_t Size() const;
 };
 
+// enum dax_driver_type (drivers/dax/bus.h, v6.3+).
+enum class DaxDriverType { kKmem, kDevice };
+
 // struct dax_device_driver. probe returns 0 or -errno.
 struct DaxDeviceDriver {
-  std::string name;  // KBUILD_MODNAME: "device_dax", "kmem"
-  bool match_always = false;
-  std::vector<std::string> ids;  // new_id entries, as written
+  std::string name;           // KBUILD_MODNAME: "device_dax", "kmem"
+  bool match_always = false;  // v5.1..v6.2 (dax_match_type false)
+  DaxDriverType type = DaxDriverType::kDevice;  // v6.3+ (dax_match_type)
+  std::vector<std::string> ids;                 // new_id entries, as written
   std::function<model::Operation<int>(DaxBus&, DevDax&)> probe;
   std::function<model::Operation<bool>(DaxBus&, DevDax&)> remove;
 };
@@ -147,7 +158,8 @@ class DaxBus {
 
   // Kernel: __dax_driver_register (v6.1): -EINVAL without a probe, WARN and
   // -EINVAL for a second match_always driver; then driver_register, which
-  // attaches the driver to every unbound device it matches.
+  // attaches the driver to every unbound device it matches. With
+  // dax_match_type (v6.3+) there is no match_always count.
   model::Operation<int> DaxDriverRegister(DaxDeviceDriver* drv);
   // Kernel: dax_driver_unregister: the ids go, every device bound to it is
   // released (driver_unregister -> driver_detach).
@@ -205,10 +217,20 @@ class DaxBus {
   // REQUIRES: no device of the region is left.
   void RemoveRegion(DaxRegion& region);
   const std::list<DevDax>& devices() const { return devices_; }
+  // kmem's data of devices unregistered after kmem's removal failed (the
+  // one-shot remove_memory): its reservations and System RAM (kmem) stay
+  // in iomem, held by nobody, until the next reboot.
+  const std::vector<DevDax::KmemData>& leaked_kmem() const {
+    return leaked_kmem_;
+  }
   const std::list<DaxRegion>& regions() const { return regions_; }
 
  private:
+  // Kernel: drivers/dax/bus.c dax_bus_match (v6.1 match_always, v6.3+
+  // dax_match_id then dax_match_type).
   bool DaxBusMatch(const DevDax& dev, const DaxDeviceDriver& drv) const;
+  bool DaxMatchId(const DevDax& dev, const DaxDeviceDriver& drv) const;
+  static bool DaxMatchType(const DevDax& dev, const DaxDeviceDriver& drv);
   // really_probe through dax_bus_probe: 0, or the probe's -errno (logged as
   // the driver core does).
   model::Operation<int> ReallyProbe(DevDax& dev, DaxDeviceDriver& drv);
@@ -238,6 +260,7 @@ class DaxBus {
   std::list<DaxRegion> regions_;
   std::list<DevDax> devices_;              // bus klist order: device_add order
   std::vector<DaxDeviceDriver*> drivers_;  // registration order
+  std::vector<DevDax::KmemData> leaked_kmem_;
   int match_always_count_ = 0;
   bool drivers_autoprobe_ = true;
 };

@@ -1,5 +1,7 @@
 #include "hotplug/dax_hmem.h"
 
+#include <algorithm>
+
 #include "model/status.h"
 #include "model/strings.h"
 
@@ -78,6 +80,55 @@ void HmemDevices::HmemRegisterDevice(Machine& m, int target_nid,
                       .res = res});
 }
 
+void HmemDevices::HmemRegisterResource(Machine& m, int target_nid,
+                                       InclusiveRange r) {
+  if (hmem_active_ == nullptr) {
+    hmem_active_ =
+        std::make_unique<ResourceTree>(PhysAddr(UINT64_MAX), &m.log());
+    hmem_active_->root()->name = "HMEM devices";
+  }
+  // An already active range: pr_debug only.
+  if (hmem_active_->RequestRegion(hmem_active_->root(), r.start, r.Len(), "",
+                                  0) == nullptr) {
+    return;
+  }
+  hmem_resources_.push_back({r, target_nid});
+  std::sort(hmem_resources_.begin(), hmem_resources_.end(),
+            [](const auto& a, const auto& b) {
+              return a.first.start < b.first.start;
+            });
+  // platform_device_alloc("hmem_platform", 0) + platform_device_add().
+  platform_initialized_ = true;
+}
+
+void HmemDevices::HmemRegisterDeviceFromResource(Machine& m, int target_nid,
+                                                 InclusiveRange r) {
+  if (m.iomem().RegionIntersects(r.start, r.Len(), kIoresourceMem,
+                                 IoresDesc::kSoftReserved) !=
+      RegionIntersection::kIntersects) {
+    return;
+  }
+  int id = 0;
+  while (memregion_ids_.contains(id)) ++id;
+  memregion_ids_.insert(id);
+  int numa_node = target_nid;
+  if (target_nid >= 0 && !m.NodeOnline(model::NodeId(target_nid))) {
+    for (int n = 0; n < (1 << 10); ++n) {
+      if (m.NodeOnline(model::NodeId(n))) {
+        numa_node = n;
+        break;
+      }
+    }
+  }
+  // The range is platform data (memregion_info.range): nothing in iomem.
+  devices_.push_back({.id = id,
+                      .name = Sprintf("hmem.%d", id),
+                      .range = r,
+                      .target_node = target_nid,
+                      .numa_node = numa_node,
+                      .res = nullptr});
+}
+
 void HmemDevices::HmemInit(Machine& m) {
   std::vector<InclusiveRange> ranges;
   (void)m.iomem().WalkIomemResDesc(
@@ -87,17 +138,28 @@ void HmemDevices::HmemInit(Machine& m) {
         return 0;
       });
   for (const InclusiveRange& r : ranges) {
-    HmemRegisterDevice(m, m.PhysToTargetNode(r.start).value(), r);
+    const int nid = m.PhysToTargetNode(r.start).value();
+    if (m.profile().hmem_platform_device) {
+      HmemRegisterResource(m, nid, r);
+    } else {
+      HmemRegisterDevice(m, nid, r);
+    }
   }
 }
 
 Operation<int> HmemDevices::DaxHmemProbe(DaxBus& bus, HmemDevice& pdev) {
+  // v6.3+: the devices go to dax_kmem by default unless an administrative
+  // agent wants to partition the range first (region_idle).
+  const uint64_t flags =
+      bus.machine().profile().hmem_regions_default_to_kmem && !region_idle
+          ? kIoresourceDaxKmem
+          : 0;
   DaxRegion* region = bus.AllocDaxRegion(
       pdev.name, pdev.id, pdev.range, pdev.target_node,
       /*align=*/
       static_cast<uint32_t>(uint64_t{1}
                             << (2 * bus.machine().geometry().page_shift() - 3)),
-      0);
+      flags);
   if (region == nullptr) co_return rc::kENOMEM;
   region->provider_node = pdev.numa_node;
   const int rc = co_await bus.DevmCreateDevDax(
@@ -112,6 +174,16 @@ Operation<int> HmemDevices::DaxHmemProbe(DaxBus& bus, HmemDevice& pdev) {
 }
 
 Operation<bool> HmemDevices::DaxHmemInit(DaxBus& bus) {
+  // dax_hmem_init: platform_driver_register(&dax_hmem_platform_driver)
+  // probes hmem_platform.0, which creates the hmem.N devices; then
+  // platform_driver_register(&dax_hmem_driver) probes them.
+  if (bus.machine().profile().hmem_platform_device && platform_initialized_ &&
+      !platform_probed_) {
+    platform_probed_ = true;
+    for (const auto& [r, nid] : hmem_resources_) {
+      HmemRegisterDeviceFromResource(bus.machine(), nid, r);
+    }
+  }
   for (HmemDevice& d : devices_) {
     if (d.bound) continue;
     const int rc = co_await DaxHmemProbe(bus, d);

@@ -10,6 +10,17 @@
 // node) with one device daxN.0 covering it, which the bus offers to its
 // drivers (device_dax before v6.3).
 //
+// v6.3+ (profile switch hmem_platform_device, read from torvalds/linux
+// drivers/dax/hmem/hmem.c @ 059edcc405e4 and the v6.3+ hmem/device.c text):
+// hmem_init only records each range in "HMEM devices"
+// (hmem_register_resource, its desc the target node) and adds the one
+// "hmem_platform.0" device. Loading dax_hmem probes it
+// (dax_hmem_platform_probe -> walk_hmem_resources -> hmem_register_device):
+// each range that is still all Soft Reserved becomes hmem.N (a memregion id)
+// with the range as platform data and no iomem resource; then dax_hmem's
+// "hmem" driver probes them. With hmem_regions_default_to_kmem the region
+// has IORESOURCE_DAX_KMEM (unless region_idle), so kmem takes the device.
+//
 // DIVERGENCE: the platform bus is reduced to what hmem needs: devices with
 // one resource and one driver (dax_hmem); hmem.disable is not modelled.
 
@@ -18,6 +29,8 @@
 
 #include <list>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "hotplug/dax_bus.h"
 #include "model/operation.h"
@@ -45,8 +58,20 @@ class HmemDevices {
   // for %pr" when it conflicts).
   void HmemRegisterDevice(Machine& m, int target_nid, InclusiveRange r);
   // Kernel: hmem_init (late_initcall): every Soft Reserved resource, at
-  // phys_to_target_node() of its start.
+  // phys_to_target_node() of its start: hmem_register_device (6.1) or
+  // hmem_register_resource (hmem_platform_device).
   void HmemInit(Machine& m);
+  // Kernel: drivers/dax/hmem/device.c hmem_register_resource (v6.3+): the
+  // range requested in "HMEM devices" (pr_debug "hmem range %pr already
+  // active" when taken), its desc the target node; the first one adds
+  // hmem_platform.0.
+  void HmemRegisterResource(Machine& m, int target_nid, InclusiveRange r);
+  // Kernel: drivers/dax/hmem/hmem.c hmem_register_device ->
+  // __hmem_register_device (v6.3+): nothing unless the range is all Soft
+  // Reserved; hmem.<memregion id> with numa_map_to_online_node(target_nid).
+  // DIVERGENCE: the CXL deferral (IORES_DESC_CXL) is not modelled.
+  void HmemRegisterDeviceFromResource(Machine& m, int target_nid,
+                                      InclusiveRange r);
 
   // Kernel: drivers/dax/hmem/hmem.c dax_hmem_probe (v6.1): alloc_dax_region
   // (nullptr: -ENOMEM), devm_create_dev_dax of the whole range (0 bytes with
@@ -54,7 +79,12 @@ class HmemDevices {
   model::Operation<int> DaxHmemProbe(DaxBus& bus, HmemDevice& pdev);
   // Loading dax_hmem: platform_driver_register probes every unbound hmem
   // device; a failing probe prints "hmem: probe of %s failed with error %d".
+  // With hmem_platform_device, dax_hmem_platform_probe first creates the
+  // hmem.N devices from the recorded ranges.
   model::Operation<bool> DaxHmemInit(DaxBus& bus);
+
+  // hmem_platform.0 was added (hmem_platform_device).
+  bool platform_initialized() const { return platform_initialized_; }
 
   std::list<HmemDevice>& devices() { return devices_; }
   HmemDevice* Find(std::string_view name);
@@ -64,6 +94,11 @@ class HmemDevices {
   std::list<HmemDevice> devices_;
   std::set<int> memregion_ids_;
   std::unique_ptr<ResourceTree> hmem_active_;  // "HMEM devices"
+  // hmem_platform_device: the recorded ranges, in address order, and their
+  // target nodes (res->desc).
+  std::vector<std::pair<InclusiveRange, int>> hmem_resources_;
+  bool platform_initialized_ = false;
+  bool platform_probed_ = false;
 };
 
 }  // namespace memhp::hotplug

@@ -39,6 +39,45 @@ int DaxKmemRange(const Machine& m, const DevDax& dev, size_t i,
   return 0;
 }
 
+std::string StringGetSize(uint64_t size) {
+  static constexpr const char* kUnits2[] = {"",   "Ki", "Mi", "Gi", "Ti",
+                                            "Pi", "Ei", "Zi", "Yi"};
+  static constexpr uint32_t kRounding[] = {500, 50, 5};
+  constexpr uint64_t kDivisor = 1024;
+  int i = 0;
+  uint32_t remainder = 0;
+  std::string tmp;
+  if (size != 0) {
+    // Napier's algorithm with blk_size 1: reduce below 2^32 (the remainders
+    // dropped), then below the divisor keeping the last remainder.
+    while ((size >> 32) != 0) {
+      size /= kDivisor;
+      ++i;
+    }
+    while (size >= kDivisor) {
+      remainder = static_cast<uint32_t>(size % kDivisor);
+      size /= kDivisor;
+      ++i;
+    }
+    // How many digits of precision the remainder needs.
+    uint32_t sf_cap = static_cast<uint32_t>(size);
+    int j = 0;
+    for (; sf_cap * 10 < 1000; ++j) sf_cap *= 10;
+    // The remainder as a decimal fraction of 1 << 10.
+    remainder *= 1000;
+    remainder >>= 10;
+    // An arithmetical round up of the digit below what is printed.
+    remainder += kRounding[j];
+    if (remainder >= 1000) {
+      remainder -= 1000;
+      size += 1;
+    }
+    if (j != 0) tmp = Sprintf(".%03u", remainder).substr(0, j + 1);
+  }
+  const char* unit = i >= 9 ? "UNK" : kUnits2[i];
+  return Sprintf("%u%s %sB", static_cast<uint32_t>(size), tmp.c_str(), unit);
+}
+
 namespace {
 
 // Kernel: drivers/dax/kmem.c dev_dax_kmem_probe (v5.3): the region's range
@@ -81,7 +120,10 @@ Operation<int> DevDaxKmemProbeV53(Machine& m, DevDax& dev) {
   const int ret = co_await AddMemory(m, model::NodeId(numa_node), res->start,
                                      model::ByteSize(res->Size()), kMhpNone);
   if (ret != 0) {
-    (void)m.iomem().ReleaseResource(res);
+    // v5.1 returned here: the reservation stays for good (4447e30357dc).
+    if (!m.profile().kmem_add_failure_leaks_reservation) {
+      (void)m.iomem().ReleaseResource(res);
+    }
     co_return ret;
   }
   DevDax::KmemData data{.res_name = dev.name};
@@ -91,8 +133,12 @@ Operation<int> DevDaxKmemProbeV53(Machine& m, DevDax& dev) {
 }
 
 // Kernel: drivers/dax/kmem.c dev_dax_kmem_remove (v5.3): one
-// remove_memory() of the whole reservation.
+// remove_memory() of the whole reservation. v5.1
+// (kmem_remove_leaks_reservation) only returns 0: "Purposely leak the
+// request_mem_region() for the device-dax range and return '0' to ->remove()
+// attempts"; the memory, its blocks and both resources stay until reboot.
 Operation<bool> DevDaxKmemRemoveV53(Machine& m, DevDax& dev) {
+  if (m.profile().kmem_remove_leaks_reservation) co_return true;
   Resource* res = dev.kmem->res[0];
   const int ret =
       co_await RemoveMemory(m, res->start, model::ByteSize(res->Size()));
@@ -126,8 +172,12 @@ Operation<int> DevDaxKmemProbe(DaxBus& bus, DevDax& dev) {
             Sprintf("rejecting DAX region with invalid node: %d", numa_node)));
     co_return rc::kEINVAL;
   }
+  // DIVERGENCE: v6.7+ computes the node's memory type here
+  // (mt_calc_adistance, kmem_find_alloc_memory_type); tiers are not modelled.
   uint64_t total_len = 0;
+  uint64_t orig_len = 0;
   for (size_t i = 0; i < dev.ranges.size(); ++i) {
+    orig_len += dev.ranges[i].range.Len().value();
     InclusiveRange range;
     if (DaxKmemRange(m, dev, i, &range) != 0) {
       m.log().Printk(model::LogLevel::kInfo,
@@ -143,6 +193,12 @@ Operation<int> DevDaxKmemProbe(DaxBus& bus, DevDax& dev) {
                        "rejecting DAX region without any memory after "
                        "alignment"));
     co_return rc::kEINVAL;
+  }
+  if (m.profile().kmem_warns_truncation && total_len != orig_len) {
+    m.log().Printk(
+        model::LogLevel::kWarning,
+        Cat(DevPrefix(dev), "DAX region truncated by ",
+            StringGetSize(orig_len - total_len), " due to alignment"));
   }
   DevDax::KmemData data{.res_name = dev.name};
   data.res.assign(dev.ranges.size(), nullptr);
@@ -232,6 +288,7 @@ DaxDeviceDriver KmemDriver() {
   return DaxDeviceDriver{
       .name = "kmem",
       .match_always = false,
+      .type = DaxDriverType::kKmem,
       .probe = [](DaxBus& bus,
                   DevDax& dev) { return DevDaxKmemProbe(bus, dev); },
       .remove = [](DaxBus& bus,

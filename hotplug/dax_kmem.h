@@ -14,12 +14,29 @@
 // block), and at unbind one remove_memory() with dev_err "DAX region %pR
 // cannot be hotremoved until the next reboot" when a block is online.
 //
+// v5.1 (switches kmem_remove_leaks_reservation and
+// kmem_add_failure_leaks_reservation, with kmem_multi_range false): the
+// same probe, but a failed add_memory() keeps its reservation and the
+// remove releases nothing (the driver core ignores its return value, so
+// unbind succeeds); the memory stays System RAM until reboot. From
+// c221c0b0308f as posted in "[PATCH 5/5] dax: "Hotplug" persistent memory
+// for use like normal RAM" (<20190124231448.E102D18E@viggo.jf.intel.com>,
+// whose remove returned -EBUSY, an unobservable difference) and the v5.3
+// stable diffs against it.
+//
+// v7.1 adds the warning "DAX region truncated by %s due to alignment"
+// (kmem_warns_truncation) after the size checks; the rest of probe and
+// remove is 6.1's.
+//
 // DIVERGENCE: memory tiers (init_node_memory_type / clear_node_memory_type
 // with dax_slowmem_type) are not modelled: nothing in the model's scope
 // reads them.
 
 #ifndef MEMHP_HOTPLUG_DAX_KMEM_H_
 #define MEMHP_HOTPLUG_DAX_KMEM_H_
+
+#include <cstdint>
+#include <string>
 
 #include "hotplug/dax_bus.h"
 #include "model/operation.h"
@@ -52,6 +69,11 @@ model::Operation<int> DevDaxKmemProbe(DaxBus& bus, DevDax& dev);
 // reboot". The driver data and the memory group go only when every range
 // was removed (or never added).
 model::Operation<bool> DevDaxKmemRemove(DaxBus& bus, DevDax& dev);
+
+// Kernel: lib/string_helpers.c string_get_size(size, 1, STRING_UNITS_2)
+// (the v6.7+ format "%u%s %sB" without STRING_UNITS_NO_*): three
+// significant digits and a binary unit, "62.0 MiB", "126 MiB", "0 B".
+std::string StringGetSize(uint64_t size);
 
 // struct dax_device_driver device_dax_kmem_driver.
 DaxDeviceDriver KmemDriver();

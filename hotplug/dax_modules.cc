@@ -29,8 +29,9 @@ void DaxModules::LoadModules() {
   std::set<int> hmem_ids;
   for (const HmemDevice& d : hmem_.devices()) hmem_ids.insert(d.id);
   (void)model::RunToCompletion(nvdimm_.E820PmemProbe(hmem_ids));
-  // dax_pmem: an nd driver for devdax-mode namespaces (nd_dax); a raw
-  // namespace gives it nothing.
+  // dax_pmem: the nd driver of devdax-mode namespaces (nd_dax); at load
+  // it finds only the unconfigured dax seeds.
+  nvdimm_.DaxPmemInit(bus_);
   // module_init of device_dax (dax_init) and kmem (dax_kmem_init): driver
   // registration cannot fail here (distinct names, one match_always).
   const int dax_rc =
@@ -38,7 +39,10 @@ void DaxModules::LoadModules() {
   MEMHP_CHECK(dax_rc == 0) << dax_rc;
   const int kmem_rc = model::RunToCompletion(bus_.DaxDriverRegister(&kmem_));
   MEMHP_CHECK(kmem_rc == 0) << kmem_rc;
-  (void)model::RunToCompletion(hmem_.DaxHmemInit(bus_));
+  // dax_hmem (v5.5+).
+  if (m_.profile().dax_hmem) {
+    (void)model::RunToCompletion(hmem_.DaxHmemInit(bus_));
+  }
 }
 
 }  // namespace memhp::hotplug

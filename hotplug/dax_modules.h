@@ -1,8 +1,8 @@
 // The device-dax stack of a booted machine, as the capture guest loads it:
 // the built-in hmem platform devices (hmem_init, a late initcall), then the
 // modules in the guest's insmod order: libnvdimm, nd_btt, nd_pmem, nd_e820
-// (legacy pmem: hotplug/nvdimm.h), dax_pmem (nothing to bind: raw
-// namespaces only), device_dax, kmem, dax_hmem. It owns the pagemap
+// (legacy pmem: hotplug/nvdimm.h), dax_pmem (devdax namespaces:
+// hotplug/dax_pmem.h), device_dax, kmem, dax_hmem. It owns the pagemap
 // registry, the nd and dax buses and the drivers, and answers the sysfs
 // writes of /sys/bus/dax, /sys/bus/nd and of the providers' dax_region
 // directories (dax_sysfs.h).

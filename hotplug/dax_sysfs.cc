@@ -35,6 +35,11 @@ std::optional<Operation<absl::Status>> DeviceAttrWrite(DaxBus& bus, DevDax& dev,
                                                        std::string_view value,
                                                        const std::string& p) {
   const bool is_static = dev.region->IsStatic();
+  // v5.3 devices have no align, mapping or numa_node attribute.
+  const bool multi = bus.machine().profile().dev_dax_multi_range;
+  if (!multi && (attr == "align" || attr == "mapping" || attr == "numa_node")) {
+    return Fail(Errno::kENOENT, p);
+  }
   if (attr == "size") {
     if (is_static) return Fail(Errno::kEACCES, p);
     return AsStatus(bus.SizeStore(dev, value), p);
@@ -83,12 +88,15 @@ std::optional<Operation<absl::Status>> NdSysfsWrite(DaxModules& dax,
     if (!exists) return Fail(Errno::kENOENT, p);
     // bind and unbind (add_bind_files), uevent; the nd bus has no new_id.
     if (attr == "uevent") return std::nullopt;
-    if (drv == "nd_pmem") {
-      if (attr == "bind") return AsStatus(nd.NdPmemBindStore(value), p);
-      if (attr == "unbind") return AsStatus(nd.NdPmemUnbindStore(value), p);
+    if (drv == "nd_pmem" || drv == "dax_pmem") {
+      if (attr == "bind") return AsStatus(nd.BindStore(drv, value), p);
+      if (attr == "unbind") return AsStatus(nd.UnbindStore(drv, value), p);
       // The links to bound devices and to the module are directories.
-      const NdNamespaceIo* linked = nd.FindNamespace(attr);
-      if (attr == "module" || (linked != nullptr && linked->bound)) {
+      const NdNamespaceIo* ns = nd.FindNamespace(attr);
+      const NdPfn* dev = nd.FindNdPfn(attr);
+      if (attr == "module" ||
+          (drv == "nd_pmem" && ns != nullptr && ns->bound) ||
+          (dev != nullptr && dev->driver == drv)) {
         return std::nullopt;
       }
       return Fail(Errno::kENOENT, p);
@@ -98,8 +106,33 @@ std::optional<Operation<absl::Status>> NdSysfsWrite(DaxModules& dax,
     return Fail(Errno::kENOENT, p);
   }
   if (parts.size() >= 2 && parts[0] == "devices") {
-    // A device's attributes are not modelled; a missing device is -ENOENT.
     if (!nd.HasDevice(parts[1])) return Fail(Errno::kENOENT, p);
+    // pfnR.N / daxR.N (pfn_devs.c nd_pfn_attributes, nd_device_attribute_
+    // group, nd_numa_attribute_group): mode, namespace, uuid and align are
+    // 0644, resource 0400, size, supported_alignments, modalias, devtype,
+    // numa_node and target_node 0444 (-EACCES).
+    NdPfn* dev = nd.FindNdPfn(parts[1]);
+    if (dev != nullptr && parts.size() == 3) {
+      const std::string_view attr = parts[2];
+      // A zero-length write never reaches the store (sysfs_kf_write).
+      if (value.empty() && (attr == "mode" || attr == "namespace" ||
+                            attr == "uuid" || attr == "align")) {
+        return Done(absl::OkStatus());
+      }
+      if (std::optional<int> r = nd.NdPfnAttrStore(*dev, attr, value)) {
+        const int rc = *r;
+        if (rc == 0) return Done(absl::OkStatus());
+        return Fail(static_cast<Errno>(-rc), p);
+      }
+      if (attr == "resource" || attr == "size" ||
+          attr == "supported_alignments" || attr == "modalias" ||
+          attr == "devtype" || attr == "numa_node" || attr == "target_node") {
+        return Fail(Errno::kEACCES, p);
+      }
+      if (attr == "uevent") return std::nullopt;
+      return Fail(Errno::kENOENT, p);
+    }
+    // The attributes of the other nd devices are not modelled.
     return std::nullopt;
   }
   return Fail(Errno::kENOENT, p);

@@ -6,10 +6,12 @@
 //   /sys/devices/platform/hmem.N/DEV/...)          static regions: size and
 //                                                  align 0444, no mapping
 //   /sys/devices/platform/hmem.N/dax_region/{create,delete}  dynamic only
-//   /sys/bus/nd/drivers/nd_pmem/{bind,unbind}       (hotplug/nvdimm.h)
-//   /sys/bus/nd/drivers/{nd_bus,nd_region,nvdimm,dax_pmem}: no other
-//   file than bind, unbind and uevent (not modelled); the nd bus's own
-//   files and the attributes of its devices are not modelled either
+//   /sys/bus/nd/drivers/{nd_pmem,dax_pmem}/{bind,unbind}  (nvdimm.h)
+//   /sys/bus/nd/devices/{pfnR.N,daxR.N}/{mode,align,uuid,namespace}
+//                                                   (nd_pfn.h, nvdimm.h)
+//   /sys/bus/nd/drivers/{nd_bus,nd_region,nvdimm}: no other file than
+//   bind, unbind and uevent (not modelled); the nd bus's own files and the
+//   attributes of its other devices are not modelled either
 // A read-only attribute refuses a write with -EACCES, a missing file or
 // directory is -ENOENT.
 

@@ -174,7 +174,9 @@ std::string RenderDaxctlList(const Machine& m, const DaxBus& bus,
   if (o.regions) {
     for (const DaxRegion* r : regions) {
       Json j = Json::Object();
-      j.Add("path", JsonQuoted(Cat("/platform/", r->provider)));
+      j.Add("path", JsonQuoted(Cat("/", r->provider_path.empty()
+                                            ? Cat("platform/", r->provider)
+                                            : r->provider_path)));
       j.Add("id", Cat(r->id));
       j.Add("size", Size(r->res->root()->Size(), o.human));
       if (const uint64_t avail = bus.DaxRegionAvailSize(*r); avail != 0) {

@@ -57,11 +57,19 @@ Operation<int> DevDaxProbe(DaxBus& bus, DevDax& dev) {
     const InclusiveRange& r = dev.ranges[i].range;
     Resource* res = m.iomem().RequestMemRegion(r.start, r.Len(), dev.name);
     if (res == nullptr) {
-      m.log().Printk(model::LogLevel::kWarning,
-                     Cat(DevPrefix(dev),
-                         Sprintf("mapping%zu: %#llx-%#llx could not reserve "
-                                 "range",
-                                 i, Ull(r.start.value()), Ull(r.end.value()))));
+      if (m.profile().dev_dax_multi_range) {
+        m.log().Printk(
+            model::LogLevel::kWarning,
+            Cat(DevPrefix(dev),
+                Sprintf("mapping%zu: %#llx-%#llx could not reserve range", i,
+                        Ull(r.start.value()), Ull(r.end.value()))));
+      } else {
+        // v5.3: the region's one resource.
+        m.log().Printk(model::LogLevel::kWarning,
+                       Cat(DevPrefix(dev), "could not reserve region ",
+                           PrintkResource(r.start, r.end, kIoresourceMem,
+                                          /*raw=*/false)));
+      }
       // devres: the reservations go, the devm pagemap is freed, but
       // dev_dax->pgmap keeps pointing at it (the next probe refuses).
       ReleaseReservations(bus, dev);
@@ -108,6 +116,7 @@ DaxDeviceDriver DeviceDaxDriver() {
   return DaxDeviceDriver{
       .name = "device_dax",
       .match_always = true,
+      .type = DaxDriverType::kDevice,
       .probe = [](DaxBus& bus, DevDax& dev) { return DevDaxProbe(bus, dev); },
       .remove = [](DaxBus& bus,
                    DevDax& dev) { return DevDaxRelease(bus, dev); },

@@ -340,7 +340,7 @@ void FreeAreaInitRun::FreeAreaInitNode(int nid) {
   if (start_pfn != end_pfn) {
     log_.Printk(
         model::LogLevel::kInfo,
-        Sprintf("Initmem setup node %d [mem %#018llx-%#018llx]", nid,
+        Sprintf("Initmem setup node %d [mem 0x%016llx-0x%016llx]", nid,
                 Phys(g_, start_pfn), end_pfn ? Phys(g_, end_pfn) - 1 : 0ull));
   } else {
     log_.Printk(model::LogLevel::kInfo,
@@ -437,16 +437,19 @@ BootZones FreeAreaInitRun::Run() {
     return out;
   }
 
+  // The kernel's %#018Lx always prints "0x" (vsnprintf's SPECIAL flag), also
+  // for 0, where the C library's %#llx prints none: "0x%016llx" is the
+  // kernel's rendering for every value.
   log_.Printk(model::LogLevel::kInfo, "Zone ranges:");
   for (int i = 0; i < kMaxNrZones; ++i) {
-    if (i == kMovable) continue;
+    if (i == kMovable || !c_.configured_zones[i]) continue;
     const std::string name(ZoneName(ZoneAt(i)));
     if (lowest_[i] == highest_[i]) {
       log_.Printk(model::LogLevel::kInfo,
                   Sprintf("  %-8s empty", name.c_str()));
     } else {
       log_.Printk(model::LogLevel::kInfo,
-                  Sprintf("  %-8s [mem %#018llx-%#018llx]", name.c_str(),
+                  Sprintf("  %-8s [mem 0x%016llx-0x%016llx]", name.c_str(),
                           Phys(g_, lowest_[i]), Phys(g_, highest_[i]) - 1));
     }
   }
@@ -454,13 +457,13 @@ BootZones FreeAreaInitRun::Run() {
   for (const auto& [nid, z] : zone_movable_pfn_) {
     if (z) {
       log_.Printk(model::LogLevel::kInfo,
-                  Sprintf("  Node %d: %#018llx", nid, Phys(g_, z)));
+                  Sprintf("  Node %d: 0x%016llx", nid, Phys(g_, z)));
     }
   }
   log_.Printk(model::LogLevel::kInfo, "Early memory node ranges");
   for (const sparse::MemblockRegion& r : c_.memory) {
     log_.Printk(model::LogLevel::kInfo,
-                Sprintf("  node %3d: [mem %#018llx-%#018llx]", r.nid.value(),
+                Sprintf("  node %3d: [mem 0x%016llx-0x%016llx]", r.nid.value(),
                         Phys(g_, r.range.start().value()),
                         Phys(g_, r.range.end().value()) - 1));
     sparse_.SubsectionMapInit(r.range.start(), r.range.size());

@@ -47,6 +47,12 @@ struct FreeAreaInitConfig {
   CoreParam kernelcore;
   CoreParam movablecore;
   bool movable_node = false;
+  // The zones the kernel is built with (CONFIG_ZONE_DMA, CONFIG_ZONE_DMA32,
+  // CONFIG_ZONE_DEVICE; hotplug/arch_zones.h ArchPossibleZones): "Zone
+  // ranges:" lists only these. An unconfigured zone must get a max_zone_pfn
+  // that leaves it empty. DIVERGENCE: the model keeps all five zones.
+  std::array<bool, kMaxNrZones> configured_zones = {true, true, true, true,
+                                                    true};
   // The online nodes (for_each_node / node_online); nodes without memory
   // here are initialised as memoryless.
   std::vector<model::NodeId> nodes;

@@ -108,7 +108,14 @@ void ArchRemoveMemory(Machine& m, PhysAddr start, ByteSize size) {
       for (Pfn pfn = start_pfn; pfn < start_pfn + nr_pages;
            pfn += per_section) {
         RemoveZoneV53(m.sparse(), *pgdat, ZoneAt(st.zone), pfn, per_section);
-        RemovePages(m.sparse(), pfn, per_section, /*altmap=*/nullptr);
+        // v5.1: __remove_pages() stops at a section that is not valid and
+        // arch_remove_memory() WARN_ON_ONCE(ret)s (void from v5.2).
+        if (RemovePages(m.sparse(), pfn, per_section, /*altmap=*/nullptr) !=
+            0) {
+          m.log().WarnOnOnce({"arch/x86/mm/init_64.c", "arch_remove_memory"},
+                             "ret");
+          return;
+        }
       }
       return;
     }
@@ -298,6 +305,12 @@ Operation<bool> RemoveMemoryLocked(Machine& m, PhysAddr start, ByteSize size) {
 Operation<int> RemoveMemory(Machine& m, PhysAddr start, ByteSize size) {
   co_await m.device_hotplug_lock().Lock();
   const int rc = co_await TryRemoveMemory(m, start, size);
+  if (rc != 0 && !m.profile().remove_memory_returns_ebusy) {
+    // v5.1: remove_memory() is __remove_memory() under the lock, which
+    // BUG()s when a block is not offline.
+    m.log().Bug({"mm/memory_hotplug.c", "__remove_memory"},
+                {"kernel BUG at mm/memory_hotplug.c:2159!"});
+  }
   co_await m.device_hotplug_lock().Unlock();
   co_return rc;
 }

@@ -120,7 +120,10 @@ model::Operation<int> TryRemoveMemory(Machine& m, model::PhysAddr start,
 // REQUIRES: device_hotplug_lock held.
 model::Operation<bool> RemoveMemoryLocked(Machine& m, model::PhysAddr start,
                                           model::ByteSize size);
-// Kernel: mm/memory_hotplug.c remove_memory (v6.1).
+// Kernel: mm/memory_hotplug.c remove_memory (v6.1). v5.1
+// (!remove_memory_returns_ebusy): void, __remove_memory() under the lock,
+// whose failure is the kernel's BUG() (logged; the model returns the
+// error, as the kernel's task dies there).
 model::Operation<int> RemoveMemory(Machine& m, model::PhysAddr start,
                                    model::ByteSize size);
 // Kernel: mm/memory_hotplug.c offline_and_remove_memory (v6.1): -EINVAL for

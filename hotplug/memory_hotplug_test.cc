@@ -286,6 +286,45 @@ TEST_F(HotplugTest, RemoveMemoryNeedsOfflineBlocks) {
   EXPECT_EQ(Add(4 * kGiB, kGiB), 0);
 }
 
+class HotplugV51Test : public HotplugTest {
+ protected:
+  HotplugV51Test() : HotplugTest(KernelVersion::kV5_1) {}
+};
+
+// v5.1: remove_memory() is void; with a block online, __remove_memory()
+// prints the same warning, then BUG()s (eca499ab3749 made it -EBUSY in
+// v5.3). Offline, the DIMM's sections go whole and can be added again.
+TEST_F(HotplugV51Test, RemoveMemoryWithAnOnlineBlockIsTheKernelsBug) {
+  ASSERT_EQ(Add(4 * kGiB, kGiB), 0);
+  EXPECT_TRUE(m_.sparse().ValidSection(model::SectionNr(32)));
+  EXPECT_FALSE(m_.sparse().EarlySection(model::SectionNr(32)));
+  ASSERT_TRUE(State(33, "online_movable").ok());
+  EXPECT_NE(
+      RunToCompletion(RemoveMemory(m_, PhysAddr(4 * kGiB), ByteSize(kGiB))), 0);
+  EXPECT_TRUE(
+      m_.log().Contains("removing memory fails, because memory "
+                        "[0x0000000108000000-0x000000010fffffff] is onlined"));
+  EXPECT_TRUE(m_.log().HasBug());
+}
+
+// One block, onlined and offlined (v5.1's arch_remove_memory() reads the
+// first struct page: a block never onlined is the poisoned-page BUG, as in
+// v5.3), then removed: its section goes whole.
+TEST_F(HotplugV51Test, AddOnlineOfflineRemoveWorksInWholeSections) {
+  ASSERT_EQ(Add(4 * kGiB, kBlock), 0);
+  ASSERT_TRUE(State(32, "online_movable").ok());
+  ASSERT_TRUE(State(32, "offline").ok());
+  EXPECT_EQ(
+      RunToCompletion(RemoveMemory(m_, PhysAddr(4 * kGiB), ByteSize(kBlock))),
+      0);
+  EXPECT_FALSE(m_.log().HasBug());
+  EXPECT_FALSE(HasIomem("100000000-107ffffff : System RAM"));
+  EXPECT_EQ(m_.blocks().Find(BlockId(32)), nullptr);
+  EXPECT_FALSE(m_.sparse().PresentSection(model::SectionNr(32)));
+  EXPECT_FALSE(m_.sparse().PfnValid(model::Pfn(0x100000)));
+  EXPECT_EQ(Add(4 * kGiB, kBlock), 0);
+}
+
 // offline_and_remove_memory rolls back what it offlined when a later block
 // refuses: 32 online (kernel), 33 has an unmovable page.
 TEST_F(HotplugTest, OfflineAndRemoveMemoryRollsBack) {

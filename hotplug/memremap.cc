@@ -323,6 +323,219 @@ Operation<bool> PageunmapRange(Machine& m, DevPagemapRegistry& pgmap_array,
   co_return true;
 }
 
+// --- v5.1: kernel/memremap.c, section-aligned ------------------------------
+
+constexpr std::string_view kMemremapV51C = "kernel/memremap.c";
+
+// lib/vsprintf.c resource_string() for "%pr" (raw) of a memory resource:
+// "[mem 0x%08llx-0x%08llx flags 0x%lx]" (mem_spec: field width 10 with the
+// "0x", zero padded; one number when start == end).
+std::string ResourceRaw(const InclusiveRange& res, uint64_t flags) {
+  std::string out = Sprintf("[mem 0x%08llx",
+                            static_cast<unsigned long long>(res.start.value()));
+  if (res.start != res.end) {
+    out +=
+        Sprintf("-0x%08llx", static_cast<unsigned long long>(res.end.value()));
+  }
+  out += Sprintf(" flags 0x%llx]", static_cast<unsigned long long>(flags));
+  return out;
+}
+
+// The section-aligned span of v5.1's devm_memremap_pages():
+// align_start = res->start & ~(SECTION_SIZE - 1),
+// align_size = ALIGN(res->start + resource_size(res), SECTION_SIZE) -
+// align_start.
+struct AlignedSpan {
+  PhysAddr align_start;
+  ByteSize align_size;
+  PhysAddr AlignEnd() const {
+    return PhysAddr(align_start.value() + align_size.value() - 1);
+  }
+};
+AlignedSpan AlignToSections(const model::Geometry& g,
+                            const InclusiveRange& res) {
+  const uint64_t section = g.SectionSize().value();
+  const uint64_t start = res.start.value() & ~(section - 1);
+  const uint64_t end =
+      (res.start.value() + res.Len().value() + section - 1) & ~(section - 1);
+  return AlignedSpan{PhysAddr(start), ByteSize(end - start)};
+}
+
+// percpu_ref_kill(pgmap->ref) through the driver's pgmap->kill (v5.1).
+void KillRefV51(DevPagemap& pgmap) {
+  if (!pgmap.ref_live) return;
+  pgmap.ref_live = false;
+  RefPutMany(pgmap, 1);
+}
+
+// Kernel: kernel/memremap.c devm_memremap_pages (v5.1 shape, read from the
+// lines 7cc7867fb061 "mm/devm_memremap_pages: Enable sub-section remap"
+// replaced in its v10 posting, lore
+// 156092355542.979959.10060071713397030576.stgit@dwillia2-desk3, whose base
+// is v5.2-rc: mhp_restrictions there, (altmap, want_memblock = false) in
+// v5.1), with v5.1's x86 add_pages (every add raises max_pfn).
+// DIVERGENCE: dev_WARN's "<driver> <device>: " prefix is not printed (the
+// model's pagemap has no struct device); the "Conflicting mapping" failure
+// kills the ref like the other failures (the v5.2-rc base goes to err_array,
+// which kills it; v4.20 returned at once, v5.1's own file is not stored);
+// memmap_init_zone_device()'s pr_info "%s initialised, %lu pages in %ums" is
+// not logged (it names the device and a time).
+Operation<int> DevmMemremapPagesV51(Machine& m, DevPagemapRegistry& pgmap_array,
+                                    NodeId dev_node, DevPagemap& pgmap) {
+  const model::Geometry& g = m.geometry();
+  MEMHP_CHECK(g.vmemmap()) << "ZONE_DEVICE needs SPARSEMEM_VMEMMAP ("
+                           << g.name() << ")";
+  MEMHP_CHECK(&pgmap_array.machine() == &m)
+      << "pgmap_array belongs to another machine";
+  MEMHP_CHECK(pgmap.nr_range == 1 && !pgmap.ranges.empty())
+      << "v5.1's dev_pagemap has one resource, got nr_range " << pgmap.nr_range;
+  const model::Site site{kMemremapV51C, "devm_memremap_pages"};
+  const InclusiveRange res = pgmap.ranges[0];
+  sparse::VmemAltmap* altmap = PgmapAltmap(pgmap);
+  // The driver's percpu_ref_init(pgmap->ref) before the call; the check
+  // "!pgmap->ref || !pgmap->kill" (-EINVAL) cannot fail in the model.
+  pgmap.done = false;
+  pgmap.ref_count = 1;
+  pgmap.ref_live = true;
+
+  const AlignedSpan span = AlignToSections(g, res);
+  for (const PhysAddr phys : {span.align_start, span.AlignEnd()}) {
+    DevPagemap* conflict_pgmap =
+        pgmap_array.GetDevPagemap(g.PfnDown(phys), nullptr);
+    if (conflict_pgmap != nullptr) {
+      m.log().Warn(site, "Conflicting mapping in same section");
+      pgmap_array.PutDevPagemap(conflict_pgmap);
+      KillRefV51(pgmap);
+      co_return Neg(Errno::kENOMEM);
+    }
+  }
+
+  const RegionIntersection is_ram =
+      m.iomem().RegionIntersects(span.align_start, span.align_size,
+                                 kIoresourceSystemRam, IoresDesc::kNone);
+  if (is_ram != RegionIntersection::kDisjoint) {
+    if (pgmap_array.FirstWarn("devm_memremap_pages:is_ram")) {
+      m.log().Warn(site,
+                   Cat("devm_memremap_pages attempted on ",
+                       is_ram == RegionIntersection::kMixed ? "mixed" : "ram",
+                       " region ", ResourceRaw(res, pgmap.res_flags)));
+    }
+    // err_array: pgmap->kill(pgmap->ref).
+    KillRefV51(pgmap);
+    co_return Neg(Errno::kENXIO);
+  }
+
+  // pgmap->dev = dev; xa_store_range(): the resource's own pfns, not the
+  // padding (its -ENOMEM is not modelled).
+  pgmap_array.StoreRange(g.PfnDown(res.start), g.PfnDown(res.end), &pgmap);
+
+  NodeId nid = dev_node;
+  if (nid.value() < 0) nid = NodeId(0);  // numa_mem_id()
+  MEMHP_CHECK(m.NodeData(nid) != nullptr)
+      << "devm_memremap_pages on node " << nid << " without NODE_DATA";
+  // track_pfn_remap() of the aligned range: succeeds.
+
+  const Pfn align_pfn = g.PfnDown(span.align_start);
+  const NrPages align_pages = g.PagesIn(span.align_size);
+  co_await m.mem_hotplug_lock().DownWrite();
+  // Device private memory gets add_pages() (no linear map, no altmap); the
+  // other types kasan_add_zero_shadow (KASAN off) and arch_add_memory().
+  // v5.1's x86 add_pages() raises max_pfn whatever the caller: no pgmap is
+  // passed down.
+  int error = 0;
+  if (pgmap.type == MemoryType::kDevicePrivate) {
+    error = ArchAddPages(m, nid, align_pfn, align_pages, MhpParams{});
+  } else {
+    error = ArchAddPages(m, nid, align_pfn, align_pages,
+                         MhpParams{.altmap = altmap});
+  }
+  if (error == 0) {
+    MovePfnRangeToZoneDevice(m.sparse(), *m.NodeData(nid), align_pfn,
+                             align_pages, altmap);
+  }
+  co_await m.mem_hotplug_lock().UpWrite();
+  if (error != 0) {
+    // err_add_memory: kasan; err_kasan: untrack_pfn; err_pfn_remap:
+    // pgmap_array_delete(res); err_array: pgmap->kill(pgmap->ref).
+    PgmapArrayDelete(pgmap_array, g, res);
+    KillRefV51(pgmap);
+    co_return error;
+  }
+  // Initialised outside the hotplug lock, the padding too.
+  MemmapInitZoneDevice(m.sparse(), *m.NodeData(nid), ZoneType::kDevice,
+                       align_pfn, align_pages, pgmap);
+  // percpu_ref_get_many(pgmap->ref, pfn_end(pgmap) - pfn_first(pgmap)):
+  // every type, the resource's pages only.
+  pgmap.ref_count += static_cast<int64_t>(PfnLen(g, pgmap, 0));
+  // devm_add_action_or_reset(): no devres in the model.
+  co_return 0;
+}
+
+// Kernel: kernel/memremap.c devm_memremap_pages_release (v5.1 shape, same
+// source as DevmMemremapPagesV51), with v5.1's x86 arch_remove_memory and
+// __remove_pages (their zone: __remove_zone per section, ZONE_DEVICE too).
+// There is no wait for the references (the v5.2 fix "mm/devm_memremap_pages:
+// fix final page put race" added pgmap->cleanup): the sections go even while
+// pages are still referenced.
+// DIVERGENCE: dev_WARN_ONCE's device prefix is not printed.
+Operation<bool> DevmMemremapPagesReleaseV51(Machine& m,
+                                            DevPagemapRegistry& pgmap_array,
+                                            DevPagemap& pgmap) {
+  const model::Geometry& g = m.geometry();
+  MEMHP_CHECK(pgmap.ref_live)
+      << "devm_memremap_pages_release of a pagemap that is not mapped";
+  const InclusiveRange res = pgmap.ranges[0];
+  // pgmap->kill(pgmap->ref); put_page() of every device pfn.
+  KillRefV51(pgmap);
+  RefPutMany(pgmap, PfnLen(g, pgmap, 0));
+
+  // Pages are dead and unused: undo the arch mapping.
+  const AlignedSpan span = AlignToSections(g, res);
+  const Pfn align_pfn = g.PfnDown(span.align_start);
+  const NrPages align_pages = g.PagesIn(span.align_size);
+  sparse::VmemAltmap* altmap = PgmapAltmap(pgmap);
+  // nid = page_to_nid(pfn_to_page(align_start >> PAGE_SHIFT)); x86's
+  // arch_remove_memory() takes page_zone() of the page after the altmap's.
+  if (!m.sparse().CheckPageReadable(align_pfn).ok()) co_return false;
+  const bool is_private = pgmap.type == MemoryType::kDevicePrivate;
+  const Pfn zone_pfn =
+      is_private ? align_pfn : align_pfn + sparse::VmemAltmapOffset(altmap);
+  if (!m.sparse().CheckPageReadable(zone_pfn).ok()) co_return false;
+  const sparse::PageState zone_page = m.sparse().memmap().Get(zone_pfn);
+  PgData* pgdat = m.NodeData(zone_page.nid);
+  MEMHP_CHECK(pgdat != nullptr)
+      << "page_zone of pfn " << zone_pfn << " names node " << zone_page.nid
+      << " without NODE_DATA";
+
+  co_await m.mem_hotplug_lock().DownWrite();
+  sparse::VmemAltmap* remove_altmap = is_private ? nullptr : altmap;
+  for (Pfn pfn = align_pfn; pfn < align_pfn + align_pages;
+       pfn += g.PagesPerSection()) {
+    // __remove_section(): a section that is not valid stops the walk.
+    if (!m.sparse().ValidSection(g.SectionOf(pfn))) {
+      if (!is_private && g.arch() == model::Arch::kX86_64) {
+        m.log().WarnOnOnce({"arch/x86/mm/init_64.c", "arch_remove_memory"},
+                           "ret");
+      }
+      break;
+    }
+    RemoveZoneV53(m.sparse(), *pgdat, ZoneAt(zone_page.zone), pfn,
+                  g.PagesPerSection());
+    (void)RemovePages(m.sparse(), pfn, g.PagesPerSection(), remove_altmap);
+  }
+  co_await m.mem_hotplug_lock().UpWrite();
+
+  // untrack_pfn(); pgmap_array_delete(res).
+  PgmapArrayDelete(pgmap_array, g, res);
+  if (!pgmap.altmap.alloc.IsZero() &&
+      pgmap_array.FirstWarn("devm_memremap_pages_release:alloc")) {
+    m.log().Warn({kMemremapV51C, "devm_memremap_pages_release"},
+                 "devm_memremap_pages_release: failed to free all reserved "
+                 "pages");
+  }
+  co_return true;
+}
+
 }  // namespace
 
 InclusiveRange InclusiveRange::Of(model::PhysRange r) {
@@ -560,6 +773,11 @@ Operation<bool> MemunmapPages(Machine& m, DevPagemapRegistry& pgmap_array,
 
 Operation<int> DevmMemremapPages(Machine& m, DevPagemapRegistry& pgmap_array,
                                  NodeId dev_node, DevPagemap& pgmap) {
+  if (!m.profile().memremap_pages_exact_range) {
+    const int error_v51 =
+        co_await DevmMemremapPagesV51(m, pgmap_array, dev_node, pgmap);
+    co_return error_v51;
+  }
   const int error = co_await MemremapPages(m, pgmap_array, pgmap, dev_node);
   // devm_add_action_or_reset(dev, devm_memremap_pages_release, pgmap): no
   // devres in the model.
@@ -569,6 +787,11 @@ Operation<int> DevmMemremapPages(Machine& m, DevPagemapRegistry& pgmap_array,
 Operation<bool> DevmMemunmapPages(Machine& m, DevPagemapRegistry& pgmap_array,
                                   DevPagemap& pgmap) {
   // devm_release_action(dev, devm_memremap_pages_release, pgmap).
+  if (!m.profile().memremap_pages_exact_range) {
+    const bool released =
+        co_await DevmMemremapPagesReleaseV51(m, pgmap_array, pgmap);
+    co_return released;
+  }
   co_return co_await MemunmapPages(m, pgmap_array, pgmap);
 }
 

@@ -17,8 +17,11 @@
 // memunmap_pages() waits for the pagemap's references to drain
 // (wait_for_completion(&pgmap->done)).
 //
-// DIVERGENCE: only the v6.1 code is modelled, whatever the machine's profile
-// (v5.3's memremap_pages took one resource, v7.1 reworked the references).
+// Profiles: v6.1's memremap_pages() serves v5.3 .. v7.1 (DIVERGENCE: v5.3's
+// took one resource, v7.1 reworked the references). v5.1
+// (!profile.memremap_pages_exact_range) has its own devm_memremap_pages()
+// and release, section aligned (kernel/memremap.c, v5.1): see
+// DevmMemremapPages.
 // Not modelled: pgprot (PAGE_KERNEL / decrypted / noncached),
 // track_pfn_remap / untrack_pfn (x86 PAT memtypes: always succeed),
 // kasan_add_zero_shadow (KASAN is off in Debian), percpu_ref_init and
@@ -94,6 +97,9 @@ struct DevPagemap {
   // each range is mapped and restores it when it fails.
   int nr_range = 0;
   std::vector<InclusiveRange> ranges;  // the union's range / ranges[]
+  // v5.1: the flags of pgmap->res, which "%pr" prints (IORESOURCE_MEM for
+  // the pmem and device-dax resources).
+  uint64_t res_flags = kIoresourceMem;
 
   // The percpu_ref `ref` and the completion `done`, as counts:
   // percpu_ref_init() makes ref_count 1 and ref_live true;
@@ -230,6 +236,21 @@ model::Operation<bool> MemunmapPages(Machine& m,
 
 // Kernel: mm/memremap.c devm_memremap_pages (v6.1): memremap_pages() with
 // the device's node (dev_to_node(dev)).
+// v5.1 (Kernel: kernel/memremap.c devm_memremap_pages, v5.1): one resource
+// (REQUIRES nr_range == 1), widened to whole sections: align_start =
+// start & ~(SECTION_SIZE - 1), align_size up to the next section boundary.
+// In order: WARN "Conflicting mapping in same section" (-ENOMEM) when
+// pgmap_array holds the first or the last pfn of the aligned range; WARN_ONCE
+// "devm_memremap_pages attempted on ram|mixed region %pr" (-ENXIO) unless
+// region_intersects(aligned range, System RAM) is DISJOINT; pgmap_array gets
+// the resource's own pfns only; under mem_hotplug_lock add_pages()
+// (DEVICE_PRIVATE) or arch_add_memory() of the aligned range (every
+// section it touches is added whole, one already valid is skipped: see
+// AddPages) and move_pfn_range_to_zone(ZONE_DEVICE) of it; then
+// memmap_init_zone_device() of the aligned range (the padding's struct pages
+// become ZONE_DEVICE pages too) and a reference per resource page. x86's
+// add_pages() raises max_pfn. No type checks (v5.1 has none here). On
+// failure the driver's pgmap->kill() kills the reference.
 // DIVERGENCE: there is no devres in the model: the caller remembers to call
 // DevmMemunmapPages (the kernel's devm_add_action_or_reset registers it for
 // driver detach, and its -ENOMEM is not modelled).
@@ -239,6 +260,15 @@ model::Operation<int> DevmMemremapPages(Machine& m,
                                         DevPagemap& pgmap);
 // Kernel: mm/memremap.c devm_memunmap_pages (v6.1): devm_release_action
 // runs devm_memremap_pages_release, i.e. memunmap_pages().
+// v5.1 (Kernel: kernel/memremap.c devm_memremap_pages_release, v5.1): the
+// reference is killed and the per-page references dropped, without waiting
+// for the others; the node of the struct page at align_start (a BUG when it
+// is poisoned); under mem_hotplug_lock, section by section of the aligned
+// range, __remove_zone (the Device zone's span shrinks) and the section's
+// removal, stopping at a section that is not valid (x86: WARN_ON_ONCE);
+// then the pgmap_array entries go and "devm_memremap_pages_release: failed
+// to free all reserved pages" is warned once when altmap pages are still
+// allocated. Returns false when a struct page read oopsed.
 // DIVERGENCE: without devres, the WARN devm_release_action prints for a
 // pagemap that was never registered cannot happen.
 model::Operation<bool> DevmMemunmapPages(Machine& m,

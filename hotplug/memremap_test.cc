@@ -649,6 +649,192 @@ TEST_F(MemremapTest, DevmWrappersMapAndUnmap) {
 
 // pgmap_array as an xarray of ranges: a store splits what it overlaps,
 // a NULL store erases.
+// --- v5.1: kernel/memremap.c devm_memremap_pages(), section aligned --------
+
+class MemremapV51Test : public ::testing::Test {
+ protected:
+  virtual const char* Firmware() const { return kP2Firmware; }
+
+  void SetUp() override {
+    absl::StatusOr<E820Table> fw = ParseE820Table(Firmware(), "fw");
+    ASSERT_TRUE(fw.ok()) << fw.status();
+    X86BootInput in{.firmware = *fw, .cmdline = "console=ttyS0"};
+    absl::StatusOr<X86BootResult> r = BootX86(m_, in);
+    ASSERT_TRUE(r.ok()) << r.status();
+    m_.set_system_running(true);
+  }
+  int Remap(DevPagemap& pgmap) {
+    return RunToCompletion(
+        DevmMemremapPages(m_, pgmap_array_, NodeId(0), pgmap));
+  }
+  bool Unmap(DevPagemap& pgmap) {
+    return RunToCompletion(DevmMemunmapPages(m_, pgmap_array_, pgmap));
+  }
+  std::vector<std::string> WarnsSince(size_t from) const {
+    std::vector<std::string> out;
+    const auto& events = m_.log().events();
+    for (size_t i = from; i < events.size(); ++i) {
+      if (events[i].kind != model::EventKind::kWarn) continue;
+      out.push_back(events[i].text.empty() ? events[i].condition
+                                           : events[i].text);
+    }
+    return out;
+  }
+  const Zone& Device() {
+    return m_.NodeData(NodeId(0))->zone(ZoneType::kDevice);
+  }
+
+  Machine m_{*model::Geometry::Named("x86_64", KernelVersion::kV5_1),
+             model::KernelProfile::For(KernelVersion::kV5_1)};
+  DevPagemapRegistry pgmap_array_{m_};
+};
+
+class MemremapV51SharedSectionTest : public MemremapV51Test {
+ protected:
+  const char* Firmware() const override { return kSharedFirmware; }
+};
+
+// A 32 MiB pagemap in the middle of section 40:
+//
+//   0x140000         0x144000      0x146000          0x148000
+//   |.. padding .....|== pgmap ====|.... padding ....|
+//   '------------------ section 40, mapped whole ------'
+//
+// v5.1 widens the range to the section: section 40 is added whole, the
+// Device zone spans all of it, every struct page of it (the padding too) is
+// a ZONE_DEVICE page, and x86's add_pages() raises max_pfn to its end. Only
+// the resource's pfns are in pgmap_array, and only they hold references. A
+// model with sub-section hotplug would add 16 sub-sections and span
+// [0x144000, 0x146000) only.
+TEST_F(MemremapV51Test, AnUnalignedRangeMapsItsWholeSection) {
+  DevPagemap pgmap = Generic(5 * kGiB + 64 * kMiB, 32 * kMiB);
+  const size_t events = m_.log().size();
+
+  ASSERT_EQ(Remap(pgmap), 0);
+
+  EXPECT_EQ(m_.log().size(), events);
+  EXPECT_TRUE(m_.sparse().ValidSection(SectionNr(40)));
+  EXPECT_TRUE(m_.sparse().PfnValid(Pfn(0x140000)));
+  EXPECT_TRUE(m_.sparse().PfnValid(Pfn(0x147fff)));
+  EXPECT_EQ(m_.sparse().memmap().Get(Pfn(0x140000)), kDevicePage);
+  EXPECT_EQ(m_.sparse().memmap().Get(Pfn(0x147fff)), kDevicePage);
+  EXPECT_EQ(Device().zone_start_pfn, Pfn(0x140000));
+  EXPECT_EQ(Device().spanned_pages, NrPages(0x8000));
+  EXPECT_EQ(m_.max_pfn(), Pfn(0x148000));
+  const std::vector<DevPagemapRegistry::Entry> entries = pgmap_array_.Entries();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].first, Pfn(0x144000));
+  EXPECT_EQ(entries[0].last, Pfn(0x145fff));
+  EXPECT_EQ(pgmap_array_.GetDevPagemap(Pfn(0x140000), nullptr), nullptr);
+  EXPECT_EQ(pgmap.ref_count, 1 + 0x2000);
+}
+
+// Releasing it removes the whole section: v5.1's __remove_pages() shrinks the
+// Device zone (__remove_zone, no ZONE_DEVICE exception before v5.5) and
+// frees the section; the pgmap_array entries go. v6.1 keeps the Device span.
+TEST_F(MemremapV51Test, ReleaseRemovesTheWholeSectionAndTheDeviceSpan) {
+  DevPagemap pgmap = Generic(5 * kGiB + 64 * kMiB, 32 * kMiB);
+  ASSERT_EQ(Remap(pgmap), 0);
+  const size_t events = m_.log().size();
+
+  EXPECT_TRUE(Unmap(pgmap));
+
+  EXPECT_EQ(m_.log().size(), events);
+  EXPECT_FALSE(m_.sparse().ValidSection(SectionNr(40)));
+  EXPECT_FALSE(m_.sparse().PresentSection(SectionNr(40)));
+  EXPECT_EQ(m_.sparse().memmap().Get(Pfn(0x140000)).kind,
+            sparse::MemmapKind::kAbsent);
+  EXPECT_TRUE(Device().IsEmpty());
+  EXPECT_TRUE(pgmap_array_.Entries().empty());
+  EXPECT_FALSE(pgmap.ref_live);
+  EXPECT_EQ(pgmap.ref_count, 0);
+}
+
+// Two pagemaps in one section, the first holding its first pfn:
+//
+//   0x140000  0x142000   0x144000  0x146000        0x148000
+//   |== A ====|          |== B ====|               |
+//
+// B's aligned range starts at 0x140000, which pgmap_array gives to A: WARN
+// "Conflicting mapping in same section", -ENOMEM. With sub-section hotplug
+// B would be mapped beside A.
+TEST_F(MemremapV51Test, ASecondPagemapInASectionWhoseStartIsTakenConflicts) {
+  DevPagemap a = Generic(5 * kGiB, 32 * kMiB);
+  ASSERT_EQ(Remap(a), 0);
+  const auto sections = m_.sparse().SectionStates();
+  const size_t events = m_.log().size();
+  DevPagemap b = Generic(5 * kGiB + 64 * kMiB, 32 * kMiB);
+
+  EXPECT_EQ(Remap(b), -static_cast<int>(model::Errno::kENOMEM));
+
+  EXPECT_EQ(WarnsSince(events),
+            (std::vector<std::string>{"Conflicting mapping in same section"}));
+  EXPECT_EQ(m_.log().events().back().function, "devm_memremap_pages");
+  EXPECT_EQ(m_.sparse().SectionStates(), sections);
+  ASSERT_EQ(pgmap_array_.Entries().size(), 1u);
+  EXPECT_EQ(pgmap_array_.Entries()[0].pgmap, &a);
+  EXPECT_FALSE(b.ref_live);
+}
+
+// Two pagemaps in one section, neither at its first or last pfn:
+//
+//   0x140000  0x142000   0x144000  0x146000        0x148000
+//   |         |== A =====|== B ====|               |
+//
+// The conflict checks look at 0x140000 and 0x147fff only, which nobody
+// holds, so B is mapped: __add_section() finds section 40 valid (-EEXIST,
+// ignored by __add_pages) and memmap_init_zone_device() re-initialises the
+// whole section, A's pages included. Releasing B then removes section 40
+// under A: A's pfns have no memmap any more. This is the collision the
+// sub-section series was written for; a v5.3+ model keeps A's section.
+TEST_F(MemremapV51Test, APagemapInAnotherPagemapsPaddingTakesTheSectionAway) {
+  DevPagemap a = Generic(5 * kGiB + 32 * kMiB, 32 * kMiB);
+  ASSERT_EQ(Remap(a), 0);
+  DevPagemap b = Generic(5 * kGiB + 64 * kMiB, 32 * kMiB);
+  const size_t events = m_.log().size();
+
+  ASSERT_EQ(Remap(b), 0);
+  EXPECT_EQ(m_.log().size(), events);
+  ASSERT_EQ(pgmap_array_.Entries().size(), 2u);
+
+  EXPECT_TRUE(Unmap(b));
+  EXPECT_FALSE(m_.sparse().ValidSection(SectionNr(40)));
+  EXPECT_FALSE(m_.sparse().PfnValid(Pfn(0x142000)));
+  EXPECT_EQ(m_.sparse().memmap().Get(Pfn(0x142000)).kind,
+            sparse::MemmapKind::kAbsent);
+  // A is still registered: its pfns resolve to a pagemap without a memmap.
+  EXPECT_EQ(pgmap_array_.Load(Pfn(0x142000)), &a);
+}
+
+// A 64 MiB pagemap in the upper half of section 15, whose lower half is boot
+// System RAM:
+//
+//   0x78000                  0x7c000                          0x80000
+//   |== System RAM ==========|== pgmap [0x7c000000, 0x80000000) ==|
+//   '--------------------- section 15 ----------------------------'
+//
+// region_intersects() of the aligned range [0x78000000, 0x80000000) meets
+// System RAM and no other resource (the upper half is a gap, which counts
+// for neither): REGION_INTERSECTS, so WARN_ONCE "devm_memremap_pages
+// attempted on ram region" with the resource in "%pr", -ENXIO, nothing
+// changes. A v5.3+ model maps it as sub-sections of the RAM's section.
+TEST_F(MemremapV51SharedSectionTest, ARangeSharingASectionWithRamIsRefused) {
+  DevPagemap pgmap = Generic(0x7c000000, 64 * kMiB);
+  const auto sections = m_.sparse().SectionStates();
+  const size_t events = m_.log().size();
+
+  EXPECT_EQ(Remap(pgmap), -static_cast<int>(model::Errno::kENXIO));
+
+  EXPECT_EQ(WarnsSince(events),
+            (std::vector<std::string>{
+                "devm_memremap_pages attempted on ram region [mem "
+                "0x7c000000-0x7fffffff flags 0x200]"}));
+  EXPECT_EQ(m_.sparse().SectionStates(), sections);
+  EXPECT_TRUE(pgmap_array_.Entries().empty());
+  EXPECT_TRUE(Device().IsEmpty());
+  EXPECT_FALSE(pgmap.ref_live);
+}
+
 TEST(DevPagemapRegistryTest, StoreRangeOverwritesAndErasesExactlyTheRange) {
   Machine m(*model::Geometry::Named("x86_64", KernelVersion::kV6_1),
             model::KernelProfile::For(KernelVersion::kV6_1));

@@ -14,13 +14,20 @@
 //                                               the namespace's name and
 //                                               mapped into ZONE_DEVICE
 //                                               (MEMORY_DEVICE_FS_DAX)
+//   drivers/nvdimm/pfn_devs.c, dax_devs.c       the pfn and dax seeds and
+//                                               personalities (nd_pfn.h)
+//   drivers/nvdimm/bus.c nvdimm_bus_probe       the seeds advance after a
+//                                               probe (nd_region_advance_
+//                                               seeds)
+//   drivers/dax/pmem.c                          dax_pmem (dax_pmem.h)
 //   drivers/base/bus.c bind_store/unbind_store  /sys/bus/nd/drivers/nd_pmem
+//                                               and dax_pmem
 //
-// DIVERGENCE: the media is blank: nd_btt_probe, nd_pfn_probe and
-// nd_dax_probe find no info block, so a namespace is always a raw pmem disk
-// (no btt/pfn/dax personalities, no seeds, force_raw never set). The block
-// layer (gendisk, badblocks, dax_device) and the async device registration
-// are not modelled: probes run in registration order, at once. NVDIMMs
+// DIVERGENCE: the media holds only what the model writes: the pfn/dax info
+// block (nd_pfn.h); BTT is not modelled (nd_btt_probe finds no BTT info
+// block, btt seeds exist but nothing can configure them). The block layer
+// (gendisk, badblocks, dax_device) and the async device registration are
+// not modelled: probes run in registration order, at once. NVDIMMs
 // described by ACPI NFIT, labels and namespace creation are not modelled.
 
 #ifndef MEMHP_HOTPLUG_NVDIMM_H_
@@ -35,6 +42,7 @@
 
 #include "hotplug/machine.h"
 #include "hotplug/memremap.h"
+#include "hotplug/nd_pfn.h"
 #include "hotplug/resource.h"
 #include "model/operation.h"
 
@@ -47,9 +55,15 @@ struct NdRegion;
 struct NdNamespaceIo {
   std::string name;  // "namespace%d.%d"
   NdRegion* region = nullptr;
-  InclusiveRange res;  // nsio->res: the region's range, IORESOURCE_MEM
-  int numa_node = -1;  // dev_to_node(): the region's
-  bool bound = false;  // dev->driver == nd_pmem
+  InclusiveRange res;      // nsio->res: the region's range, IORESOURCE_MEM
+  int numa_node = -1;      // dev_to_node(): the region's
+  bool bound = false;      // dev->driver == nd_pmem
+  NdPfn* claim = nullptr;  // ndns->claim: the pfn/dax device holding it
+  // The info block at SZ_4K of the media (nd_pfn_init wrote it).
+  std::optional<NdPfnSb> info_block;
+  // devm_namespace_enable()'s region (held by the probing device between
+  // enable and disable).
+  Resource* enabled = nullptr;
   // pmem_attach_disk's devres: the busy "namespaceN.0" region and the
   // mapped pagemap.
   Resource* reserved = nullptr;
@@ -66,7 +80,23 @@ struct NdRegion {
   int target_node = -1;  // ndr_desc->target_node
   bool pagemap = false;  // ND_REGION_PAGEMAP
   std::list<NdNamespaceIo> namespaces;
+  // The pfn and dax devices in registration order, and the seeds
+  // (nd_region->pfn_seed, dax_seed). btt0.N: the btt seed's name.
+  std::list<NdPfn> pfns;
+  NdPfn* pfn_seed = nullptr;
+  NdPfn* dax_seed = nullptr;
+  std::string btt_seed;
 };
+
+// Kernel: drivers/nvdimm/claim.c devm_nsio_enable (v6.1): the first `size`
+// bytes of the namespace requested under its name; dev_warn (`prefix`)
+// "could not reserve region %pR" (the whole namespace) and -EBUSY.
+int DevmNamespaceEnable(Machine& m, NdNamespaceIo& ns, model::ByteSize size,
+                        std::string_view prefix);
+// devm_nsio_disable: that region released.
+void ReleaseNamespaceEnable(Machine& m, NdNamespaceIo& ns);
+
+class DaxBus;
 
 // The libnvdimm stack of legacy pmem: the nd bus with its regions and
 // namespaces and the nd_pmem driver.
@@ -125,20 +155,51 @@ class NvdimmBus {
   // the region released.
   model::Operation<bool> NdPmemRemove(NdNamespaceIo& ns);
 
-  // Kernel: drivers/base/bus.c bind_store / unbind_store (v6.1) of
-  // /sys/bus/nd/drivers/nd_pmem: the device named by buf (sysfs_streq).
-  // bind: -ENODEV unless it is a namespace (nd_pmem matches only
-  // namespaces and btt/pfn seeds, whose probe is -ENODEV), -EBUSY when
-  // bound, else the probe's -errno. unbind: -ENODEV unless bound to nd_pmem.
-  model::Operation<int> NdPmemBindStore(std::string_view buf);
-  model::Operation<int> NdPmemUnbindStore(std::string_view buf);
+  // dax_pmem's module_init: nd_driver_register; driver_attach finds only
+  // seeds without a namespace (-ENODEV). Its dax devices go on `bus`.
+  void DaxPmemInit(DaxBus& bus) { dax_bus_ = &bus; }
 
+  // Kernel: drivers/base/bus.c bind_store / unbind_store (v6.1) of
+  // /sys/bus/nd/drivers/DRV, DRV nd_pmem or dax_pmem: the device named by
+  // buf (sysfs_streq). bind: -ENODEV unless the driver matches it
+  // (nvdimm_bus_match: nd_pmem takes the namespaces and the pfn/btt
+  // devices of an io region, dax_pmem the dax devices), -EBUSY when bound,
+  // else the probe's -errno. unbind: -ENODEV unless bound to DRV.
+  model::Operation<int> BindStore(std::string_view drv, std::string_view buf);
+  model::Operation<int> UnbindStore(std::string_view drv, std::string_view buf);
+  model::Operation<int> NdPmemBindStore(std::string_view buf) {
+    return BindStore("nd_pmem", buf);
+  }
+  model::Operation<int> NdPmemUnbindStore(std::string_view buf) {
+    return UnbindStore("nd_pmem", buf);
+  }
+
+  // The writable attributes of pfnR.N / daxR.N: mode, align, uuid
+  // (nd_pfn.h) and namespace (claim.c nd_namespace_store: -EBUSY while
+  // bound; a name not starting with "namespace" and not empty -EINVAL; ""
+  // (after strim) detaches and resets the device, unregistering it when it
+  // is idle; -EBUSY when one is set; -ENODEV for no such namespace in the
+  // region; -EBUSY for a namespace of another claim class; -ENXIO below
+  // 16 MiB; -EBUSY when another device claims it). Returns 0 or -errno;
+  // nullopt for another attribute.
+  std::optional<int> NdPfnAttrStore(NdPfn& dev, std::string_view attr,
+                                    std::string_view buf);
+
+  NdPfn* FindNdPfn(std::string_view name);
+  // Kernel: nvdimm_namespace_common_probe (v6.1) for a pfn/dax device:
+  // -ENODEV without a namespace, -EBUSY while the namespace has a driver,
+  // -ENODEV below ND_MIN_NAMESPACE_SIZE. (pmem_should_map_pages() reads a
+  // pfn/dax device as a namespace: nd_pfn has no force_raw, the bytes
+  // there are the uuid pointer, never 0, so it says no and the raw
+  // "misaligned" check is skipped.)
+  int CommonProbe(NdPfn& dev);
   // ndbus0 exists (nd_e820 probed).
   bool registered() const { return registered_; }
   bool nd_pmem_loaded() const { return nd_pmem_loaded_; }
   std::list<NdRegion>& regions() { return regions_; }
   NdNamespaceIo* FindNamespace(std::string_view buf);
-  // A device of the nd bus by name: ndbus0, regionN, namespaceN.0.
+  // A device of the nd bus by name: ndbus0, regionN, namespaceN.0, the
+  // btt, pfn and dax devices.
   bool HasDevice(std::string_view name) const;
 
  private:
@@ -146,9 +207,39 @@ class NvdimmBus {
   // the driver core does (-ENODEV and -ENXIO are pr_debug only).
   model::Operation<int> NdPmemAttach(NdNamespaceIo& ns);
   void ReleaseReserved(NdNamespaceIo& ns);
+  // The same for a pfn/dax device with its driver (nd_pmem / dax_pmem);
+  // after a probe that returned 0 or -EOPNOTSUPP the region's seeds
+  // advance.
+  model::Operation<int> NdPfnAttach(NdPfn& dev, std::string_view drv);
+  // Kernel: pmem_attach_disk (v6.1) of an nd_pfn: nvdimm_setup_pfn, the
+  // namespace's region, devm_memremap_pages with the altmap
+  // (MEMORY_DEVICE_FS_DAX).
+  model::Operation<int> NdPmemProbePfn(NdPfn& dev);
+  // The driver's remove and its devres, last first.
+  model::Operation<bool> NdPfnRelease(NdPfn& dev);
+  // Kernel: nd_pfn_alloc / nd_dax_alloc + nd_pfn_devinit: the lowest free
+  // id of the region's pfn_ida / dax_ida, mode none, the default
+  // alignment, attached to `ndns` when given (nullptr: already claimed).
+  NdPfn* NdPfnCreate(NdRegion& region, NdPfnType type, NdNamespaceIo* ndns);
+  // nd_device_register: on the bus, then the matching driver probes it.
+  model::Operation<bool> NdDeviceRegister(NdPfn& dev);
+  // nd_device_unregister + the last put_device: off the bus, detached,
+  // the id free.
+  void NdDeviceUnregister(NdPfn& dev);
+  // Kernel: nd_pfn_probe / nd_dax_probe (v6.1) of a raw namespace during
+  // nd_pmem's probe: a new device claims it and validates the info block;
+  // 0 (*found set, to be registered) or its -errno (the device dropped).
+  int NdPfnProbe(NdNamespaceIo& ns, NdPfnType type, NdPfn** found);
+  // Kernel: nd_region_advance_seeds (v6.1).
+  void NdRegionAdvanceSeeds(NdRegion& region, NdPfn& dev);
 
   Machine& m_;
   DevPagemapRegistry& pgmap_array_;
+  DaxBus* dax_bus_ = nullptr;  // dax_pmem loaded
+  // During a probe: the personality a raw namespace's probe found, and the
+  // seeds created, registered once the probe is over.
+  NdPfn* found_ = nullptr;
+  std::vector<NdPfn*> pending_seeds_;
   bool e820_pmem_device_ = false;
   bool registered_ = false;
   bool nd_pmem_loaded_ = false;

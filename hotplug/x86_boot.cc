@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "hotplug/arch_zones.h"
 #include "hotplug/memblock_alloc.h"
+#include "hotplug/memblock_boot.h"
 #include "model/check.h"
 #include "model/strings.h"
 
@@ -17,39 +19,13 @@ using model::Ull;
 
 namespace {
 
-// The early parameters of mm/page_alloc.c and mm/memory_hotplug.c that shape
-// the zones: kernelcore=, movablecore=, movable_node. Split on spaces.
-// DIVERGENCE: quoted values (next_arg) are not needed by these options.
-void ParseZoneParams(std::string_view cmdline, const model::Geometry& g,
-                     FreeAreaInitConfig& zc, model::EventLog& log) {
-  for (std::string_view arg : model::Split(cmdline, ' ')) {
-    if (arg.empty()) continue;
-    const size_t eq = arg.find('=');
-    const std::string_view key = arg.substr(0, eq);
-    const std::string_view value =
-        eq == std::string_view::npos ? std::string_view() : arg.substr(eq + 1);
-    if (key == "movable_node") {
-      zc.movable_node = true;
-    } else if (key == "kernelcore" || key == "movablecore") {
-      // early_param handlers: an unparsable value returns -EINVAL and the
-      // kernel prints "Malformed early option".
-      std::optional<CoreParam> p = key == "movablecore" && value == "mirror"
-                                       ? std::nullopt
-                                       : CmdlineParseCore(value, g, log);
-      if (!p) {
-        log.Printk(model::LogLevel::kWarning,
-                   model::Cat("Malformed early option '", key, "'"));
-        continue;
-      }
-      (key == "kernelcore" ? zc.kernelcore : zc.movablecore) = *p;
-    }
-  }
-}
-
 // memblock.memory with the nodes numa_init() gives it: the SRAT range
 // containing each page, or node 0 when there is no SRAT (dummy_numa_init).
-// DIVERGENCE: numa_cleanup_meminfo's merging and its messages are not
-// modelled; memory outside every SRAT range goes to node 0.
+// numa_cleanup_meminfo (below) only merges same-node blocks or fails the
+// whole SRAT, so the SRAT range of each page is its node.
+// DIVERGENCE: memory outside every SRAT range goes to node 0 (the kernel's
+// numa_meminfo_cover_memory() refuses such a SRAT when more than 1 MiB is
+// left out).
 std::vector<sparse::MemblockRegion> AssignNodes(
     const std::vector<PhysRange>& memory, const std::vector<SratMemory>& srat,
     const model::Geometry& g) {
@@ -126,8 +102,24 @@ NumaMeminfo NumaCleanupMeminfo(const std::vector<SratMemory>& srat,
     for (size_t j = i + 1; j < mi.size(); ++j) {
       NumaMemblk& bi = mi[i];
       const NumaMemblk bj = mi[j];
-      // DIVERGENCE: overlapping blocks (the kernel whines, and fails for
-      // two nodes) are merged or kept apart without the messages.
+      // Overlapping blocks: an error between two nodes (numa_init fails),
+      // a warning within one (they merge below).
+      if (bi.end > bj.start && bi.start < bj.end) {
+        if (bi.nid != bj.nid) {
+          log.Printk(model::LogLevel::kErr,
+                     Sprintf("node %d [mem 0x%08llx-0x%08llx] overlaps with "
+                             "node %d [mem 0x%08llx-0x%08llx]",
+                             bi.nid.value(), Ull(bi.start), Ull(bi.end - 1),
+                             bj.nid.value(), Ull(bj.start), Ull(bj.end - 1)));
+          out.error = -static_cast<int>(model::Errno::kEINVAL);
+          return out;
+        }
+        log.Printk(model::LogLevel::kWarning,
+                   Sprintf("Warning: node %d [mem 0x%08llx-0x%08llx] overlaps "
+                           "with itself [mem 0x%08llx-0x%08llx]",
+                           bi.nid.value(), Ull(bi.start), Ull(bi.end - 1),
+                           Ull(bj.start), Ull(bj.end - 1)));
+      }
       if (bi.nid != bj.nid) continue;
       const uint64_t start = std::min(bi.start, bj.start);
       const uint64_t end = std::max(bi.end, bj.end);
@@ -174,29 +166,42 @@ absl::StatusOr<X86BootResult> BootX86(Machine& m, const X86BootInput& in) {
   BootMemory boot;
   // memory_hotplug.* and memhp_default_state= (Machine::Boot parses them).
   boot.cmdline = in.cmdline;
-  if (in.srat.empty()) {
+  // x86_numa_init(): numa_init(x86_acpi_numa_init) parses the SRAT and runs
+  // numa_cleanup_meminfo(); when that fails (-EINVAL: two nodes overlap),
+  // numa_init(dummy_numa_init) starts over with one node, and numa_init()'s
+  // memblock_clear_hotplug() drops the SRAT's hotplug flags.
+  // DIVERGENCE: amd_numa_init (CONFIG_AMD_NUMA, tried in between) finds no
+  // AMD northbridge NUMA setup, as in a QEMU guest.
+  NumaMeminfo cleaned;
+  bool srat_ok = !in.srat.empty();
+  if (srat_ok) {
+    cleaned =
+        NumaCleanupMeminfo(in.srat, memblock.memory, g.PfnPhys(max_pfn), log);
+    srat_ok = cleaned.error == 0;
+  }
+  const std::vector<SratMemory> no_srat;
+  const std::vector<SratMemory>& srat = srat_ok ? in.srat : no_srat;
+  if (srat.empty()) {
     // arch/x86/mm/numa.c dummy_numa_init (v6.1).
     log.Printk(model::LogLevel::kInfo, "No NUMA configuration found");
     log.Printk(model::LogLevel::kInfo,
-               Sprintf("Faking a node at [mem %#018llx-%#018llx]", 0ull,
+               Sprintf("Faking a node at [mem 0x%016llx-0x%016llx]", 0ull,
                        static_cast<unsigned long long>(
                            g.PfnPhys(max_pfn).value() - 1)));
   }
-  boot.memory = AssignNodes(memblock.memory, in.srat, g);
-  for (const SratMemory& s : in.srat) {
+  boot.memory = AssignNodes(memblock.memory, srat, g);
+  for (const SratMemory& s : srat) {
     if (s.hotplug) boot.zones.hotpluggable.push_back(g.PfnsOf(s.range));
   }
   // numa_register_memblks(): node_possible_map is every parsed SRAT node;
   // numa_cleanup_meminfo() trims numa_meminfo to max_pfn, keeps what has no
   // memory or lies above in numa_reserved_meminfo, and merges neighbours.
-  if (in.srat.empty()) {
+  if (srat.empty()) {
     boot.numa_meminfo.push_back(
         {model::PfnRange(model::Pfn(0), max_pfn), model::NodeId(0)});
   }
-  for (const SratMemory& s : in.srat) boot.possible_nodes.push_back(s.node);
-  if (!in.srat.empty()) {
-    NumaMeminfo cleaned =
-        NumaCleanupMeminfo(in.srat, memblock.memory, g.PfnPhys(max_pfn), log);
+  for (const SratMemory& s : srat) boot.possible_nodes.push_back(s.node);
+  if (!srat.empty()) {
     for (const NumaMemblk& b : cleaned.meminfo) {
       boot.numa_meminfo.push_back(
           {g.PfnsOf(model::PhysRange(PhysAddr(b.start), PhysAddr(b.end))),
@@ -208,13 +213,8 @@ absl::StatusOr<X86BootResult> BootX86(Machine& m, const X86BootInput& in) {
            b.nid});
     }
   }
-  // arch/x86/mm/init.c zone_sizes_init (v6.1): MAX_DMA_PFN (16 MiB),
-  // MAX_DMA32_PFN (4 GiB), max_low_pfn.
-  const uint64_t mp = max_pfn.value();
-  boot.zones.max_zone_pfn = {
-      model::Pfn(std::min<uint64_t>((16ull << 20) >> g.page_shift(), mp)),
-      model::Pfn(std::min<uint64_t>((4ull << 30) >> g.page_shift(), mp)),
-      max_pfn, model::Pfn(0), model::Pfn(0)};
+  // zone_sizes_init(); max_low_pfn is max_pfn on x86_64.
+  boot.zones.max_zone_pfn = X86ZoneSizesInit(g, max_pfn);
   for (const sparse::MemblockRegion& r : boot.memory) {
     if (std::find(boot.zones.nodes.begin(), boot.zones.nodes.end(), r.nid) ==
         boot.zones.nodes.end()) {

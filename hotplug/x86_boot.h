@@ -56,13 +56,21 @@ struct NumaMemblk {
 struct NumaMeminfo {
   std::vector<NumaMemblk> meminfo;   // numa_meminfo
   std::vector<NumaMemblk> reserved;  // numa_reserved_meminfo
+  int error = 0;  // numa_cleanup_meminfo's return: 0 or -EINVAL
 };
 
 // Kernel: arch/x86/mm/numa.c numa_cleanup_meminfo (v6.1): the SRAT blocks
 // in table order; a block without memory goes to numa_reserved_meminfo, the
-// part above `high` (max_pfn) too; then two blocks of one node merge when no
-// other node's block lies between them, with pr_info "NUMA: Node %d [mem
-// %#010Lx-%#010Lx] + [mem %#010Lx-%#010Lx] -> [mem %#010Lx-%#010Lx]".
+// part above `high` (max_pfn) too; then, for each pair of blocks in order,
+// an overlap of two nodes is pr_err "node %d [mem %#010Lx-%#010Lx] overlaps
+// with node %d [mem %#010Lx-%#010Lx]" and the call fails with -EINVAL
+// (`error`; the blocks are left as they were then), an overlap within one
+// node is pr_warn "Warning: node %d [mem ...] overlaps with itself [mem
+// ...]" (no "NUMA: " prefix: numa.c has no pr_fmt in v6.1); two blocks of
+// one node merge when no other node's block lies between them, with
+// printk "NUMA: Node %d [mem %#010Lx-%#010Lx] + [mem %#010Lx-%#010Lx] ->
+// [mem %#010Lx-%#010Lx]". BootX86 falls back to dummy_numa_init on -EINVAL
+// ("No NUMA configuration found", one node, no hotplug flags).
 NumaMeminfo NumaCleanupMeminfo(const std::vector<SratMemory>& srat,
                                const std::vector<model::PhysRange>& memory,
                                model::PhysAddr high, model::EventLog& log);

@@ -29,7 +29,10 @@ absl::StatusOr<Geometry> Geometry::Named(std::string_view name,
                                          KernelVersion version) {
   GeometryParams p;
   p.name = std::string(name);
-  const bool v5_3 = version == KernelVersion::kV5_3;
+  // v5.1 and v5.3 share every value below (v5.1 checked where stored
+  // source exists: arch/arm64/mm/init.c pfn_valid and arch/arm64/mm/mmu.c
+  // arch_add_memory without arch_remove_memory in linux-5.1.15).
+  const bool before_v5_12 = version <= KernelVersion::kV5_3;
   if (name == "x86_64" || name == "x86_64-la57") {
     // arch/x86/include/asm/sparsemem.h: SECTION_SIZE_BITS 27,
     // MAX_PHYSMEM_BITS (pgtable_l5_enabled() ? 52 : 46).
@@ -40,33 +43,37 @@ absl::StatusOr<Geometry> Geometry::Named(std::string_view name,
     p.max_order = 11;
     p.block_rule = MemoryBlockRule::kX86Probe;
   } else if (name == "arm64-4k" || name == "arm64-16k" || name == "arm64-64k") {
-    // arch/arm64/include/asm/sparsemem.h: 30 in v5.3; 27 (4K/16K) and 29
-    // (64K) since "arm64/sparsemem: reduce SECTION_SIZE_BITS" (v5.12).
+    // arch/arm64/include/asm/sparsemem.h: 30 in v5.1 and v5.3; 27 (4K/16K)
+    // and 29 (64K) since "arm64/sparsemem: reduce SECTION_SIZE_BITS"
+    // (v5.12).
     p.arch = Arch::kArm64;
     p.max_physmem_bits = 48;
     if (name == "arm64-4k") {
       p.page_shift = 12;
       p.max_order = 11;
       p.pageblock_order = 9;  // PMD 2 MiB
-      p.section_size_bits = v5_3 ? 30 : 27;
+      p.section_size_bits = before_v5_12 ? 30 : 27;
     } else if (name == "arm64-16k") {
       p.page_shift = 14;
       p.max_order = 12;
       p.pageblock_order = 11;  // PMD 32 MiB, capped at MAX_ORDER - 1
-      p.section_size_bits = v5_3 ? 30 : 27;
+      p.section_size_bits = before_v5_12 ? 30 : 27;
     } else {
       p.page_shift = 16;
       p.max_order = 14;
       p.pageblock_order = 13;  // PMD 512 MiB, capped at MAX_ORDER - 1
-      p.section_size_bits = v5_3 ? 30 : 29;
+      p.section_size_bits = before_v5_12 ? 30 : 29;
     }
-    // v5.3: hot-add only, and arm64's own pfn_valid (HAVE_ARCH_PFN_VALID,
-    // arch/arm64/mm/init.c) that consults memblock, not the subsection map.
-    p.memory_hotremove = !v5_3;
-    p.arch_pfn_valid = v5_3;
+    // v5.1, v5.3: hot-add only, and arm64's own pfn_valid
+    // (HAVE_ARCH_PFN_VALID, arch/arm64/mm/init.c) that consults memblock, not
+    // the subsection map.
+    p.memory_hotremove = !before_v5_12;
+    p.arch_pfn_valid = before_v5_12;
   } else if (name == "ppc64") {
     // arch/powerpc/include/asm/sparsemem.h SECTION_SIZE_BITS 24;
-    // book3s/64 hash-64k/radix: MAX_PHYSMEM_BITS 51 with VMEMMAP+EXTREME.
+    // book3s/64 hash-64k/radix: MAX_PHYSMEM_BITS 51 with VMEMMAP+EXTREME
+    // (4ffe713b7587 "powerpc/mm: Increase the max addressable memory to
+    // 2PB", v4.20: also v5.1).
     p.arch = Arch::kPpc64;
     p.page_shift = 16;
     p.section_size_bits = 24;
@@ -75,7 +82,8 @@ absl::StatusOr<Geometry> Geometry::Named(std::string_view name,
     p.pageblock_order = 8;  // 16 MiB huge pages (HUGETLB_PAGE_SIZE_VARIABLE)
     p.block_rule = MemoryBlockRule::kPpcFirmware;
   } else if (name == "s390x") {
-    // arch/s390/include/asm/sparsemem.h: 28 until v6.6, 27 by v6.13.
+    // arch/s390/include/asm/sparsemem.h: 28 from before v5.1 until v6.6, 27
+    // by v6.13.
     p.arch = Arch::kS390x;
     p.page_shift = 12;
     p.section_size_bits = version == KernelVersion::kV7_1 ? 27 : 28;
@@ -84,9 +92,10 @@ absl::StatusOr<Geometry> Geometry::Named(std::string_view name,
     p.pageblock_order = 8;  // 1 MiB segments
     p.block_rule = MemoryBlockRule::kS390Sclp;
   } else if (name == "riscv64") {
-    if (v5_3) {
+    if (before_v5_12) {
       return absl::InvalidArgumentError(
-          "geometry riscv64: v5.3 has no SPARSEMEM on riscv");
+          Cat("geometry riscv64: ", KernelVersionName(version),
+              " has no SPARSEMEM on riscv"));
     }
     // arch/riscv/include/asm/sparsemem.h: 27 and 56 (64-bit).
     p.arch = Arch::kRiscv64;

@@ -4,15 +4,15 @@
 // sub-sections.
 //
 // Values per architecture and profile (kernel-core-spec.md §1.2, checked
-// against the v6.1 source):
+// against the v6.1 source; v5.1 has the v5.3 values):
 //   x86_64      PAGE_SHIFT 12, SECTION_SIZE_BITS 27, MAX_PHYSMEM_BITS 46
 //               (arch/x86/include/asm/sparsemem.h; 52 with LA57: x86_64-la57)
-//   arm64-4k    12, 30 (v5.3) / 27 (v5.12+), 48 (CONFIG_ARM64_PA_BITS)
+//   arm64-4k    12, 30 (v5.1, v5.3) / 27 (v5.12+), 48 (CONFIG_ARM64_PA_BITS)
 //   arm64-16k   14, 30 / 27, 48
 //   arm64-64k   16, 30 / 29, 48
 //   ppc64       16, 24, 51 (book3s64 64K, VMEMMAP+EXTREME: H/R_MAX 51)
-//   s390x       12, 28 (v5.3, v6.1) / 27 (v6.13+), 46 (CONFIG default)
-//   riscv64     12, 27, 56 (no SPARSEMEM in v5.3; hotplug from ~v6.13)
+//   s390x       12, 28 (v5.1 .. v6.1) / 27 (v6.13+), 46 (CONFIG default)
+//   riscv64     12, 27, 56 (no SPARSEMEM in v5.1, v5.3; hotplug from ~v6.13)
 // SUBSECTION_SHIFT is 21 everywhere; SECTIONS_PER_ROOT is
 // PAGE_SIZE / sizeof(struct mem_section) = PAGE_SIZE / 16 (no PAGE_EXTENSION).
 //
@@ -73,7 +73,7 @@ class Geometry {
   // "x86_64-la57", "arm64-4k", "arm64-16k", "arm64-64k", "ppc64", "s390x",
   // "riscv64".
   // Errors: InvalidArgument for an unknown name, or a configuration the
-  // release does not support (riscv64 has no SPARSEMEM in v5.3).
+  // release does not support (riscv64 has no SPARSEMEM in v5.1 and v5.3).
   static absl::StatusOr<Geometry> Named(std::string_view name,
                                         KernelVersion version);
   // Errors: InvalidArgument when an invariant of the class comment fails.

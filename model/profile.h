@@ -7,6 +7,8 @@
 // so a bug toggle (bug_toggle.h) can bring back one old rule on a new release.
 //
 // Profiles:
+//   v5.1  the first release with drivers/dax/kmem.c, before sub-section
+//         hotplug: sections come and go whole (see subsection_hotplug);
 //   v5.3  the release where sub-section hotplug landed;
 //   v6.1  Debian's 6.1.192, the kernel the oracle runs (with its stable
 //         backports, e.g. the ms->usage RCU fix 5ec8e8ea8b77);
@@ -23,7 +25,7 @@
 
 namespace memhp::model {
 
-enum class KernelVersion { kV5_3, kV6_1, kV7_1 };
+enum class KernelVersion { kV5_1, kV5_3, kV6_1, kV7_1 };
 
 std::string_view KernelVersionName(KernelVersion v);  // "v6.1"
 
@@ -47,6 +49,52 @@ struct KernelProfile {
   // (no early-section shortcut) and ZONE_DEVICE collisions. Before: section
   // online && pfn_valid_within(pfn).
   bool pfn_to_online_page_checks_subsection = true;
+
+  // --- sub-section hotplug (v5.3-rc1, Dan Williams: "mm/sparsemem: Support
+  // sub-section hotplug" ba72b4c8cf60 and its series) ----------------------
+  // Hot-add and hot-remove work in sub-sections: __add_pages() and
+  // __remove_pages() check_pfn_span() (WARN "Misaligned __%s_pages",
+  // -EINVAL) and sparse_add_section() / sparse_remove_section() activate
+  // part of a section. False in v5.1: __add_pages() adds every section the
+  // range touches, whole (__add_section(): pfn_valid() of the section start
+  // is -EEXIST, which the loop ignores; sparse_add_one_section());
+  // __remove_pages() BUG_ONs a range that is not section aligned and
+  // __remove_section() returns -EINVAL, silently, for a section that is not
+  // valid, which stops the loop; sparse_remove_one_section() zeroes the whole
+  // section_mem_map.
+  bool subsection_hotplug = true;
+  // pfn_valid() answers per sub-section for hot-added sections, per section
+  // for early ones (same commit). False in v5.1: valid_section() alone.
+  bool pfn_valid_checks_subsection = true;
+  // struct mem_section_usage (its subsection_map and the pageblock flags)
+  // replaces ms->pageblock_flags, boot sections carry SECTION_IS_EARLY
+  // (326e1b8f83a4) and boot fills the map from memblock (f46edbd1b151
+  // "mm/sparsemem: Add helpers track active portions of a section at
+  // boot"); all v5.3. False in v5.1: a section has only pageblock_flags.
+  // The model keeps MemSectionUsage as the stand-in for pageblock_flags: an
+  // allocation that comes and goes with the whole section, carved from
+  // memblock at boot (never kfree()d: free_section_usemap() tests
+  // PageSlab/PageCompound) or kmalloc()ed at hot-add. Its subsection_map is
+  // kept full while the section is valid and nothing in v5.1 reads it; no
+  // section is SECTION_IS_EARLY.
+  bool has_mem_section_usage = true;
+
+  // --- kernel/memremap.c (v5.1), mm/memremap.c: devm_memremap_pages() -----
+  // The pagemap's range is mapped exactly (7cc7867fb061
+  // "mm/devm_memremap_pages: Enable sub-section remap", v5.3). False in
+  // v5.1: align_start/align_size widen it to whole sections; the conflict
+  // checks test the first and last pfn of the aligned range, the
+  // region_intersects() check covers it, and arch_add_memory, the ZONE_DEVICE
+  // span and memmap_init_zone_device() take the padding too, while
+  // pgmap_array holds only the resource's own pfns.
+  bool memremap_pages_exact_range = true;
+
+  // --- mm/memory_hotplug.c: remove_memory() -------------------------------
+  // remove_memory() returns -EBUSY when a block is not offline (eca499ab3749
+  // "mm/hotplug: make remove_memory() interface usable", v5.3, in 5.2.y).
+  // False in v5.1: the walk's "removing memory fails" warning is followed by
+  // BUG() in __remove_memory(), which remove_memory() calls.
+  bool remove_memory_returns_ebusy = true;
 
   // --- mm/sparse.c: section_deactivate() ----------------------------------
   // Partial removal from an early section frees nothing (ef69bc9f689d, 2020).
@@ -97,6 +145,80 @@ struct KernelProfile {
   // child, "could not reserve region [%pa-%pa]" and "DAX region %pR cannot
   // be hotremoved until the next reboot".
   bool kmem_multi_range = true;
+  // dev_dax_kmem_remove() releases nothing and returns 0: the reservation
+  // and the memory stay until reboot (v5.1, c221c0b0308f; hot-remove came
+  // in v5.3, 9f960da72b25). False from v5.3.
+  bool kmem_remove_leaks_reservation = false;
+  // A failed add_memory() in dev_dax_kmem_probe() returns without releasing
+  // the request_mem_region() (v5.1; fixed in v5.3 by 4447e30357dc
+  // "device-dax: fix memory and resource leak if hotplug fails").
+  bool kmem_add_failure_leaks_reservation = false;
+  // dev_dax_kmem_probe() warns "DAX region truncated by %s due to
+  // alignment" (string_get_size, binary units) when the block-aligned
+  // ranges are shorter than the device. Present in v6.19 and later, absent
+  // in 6.1.192 and v6.11 (the release that added it is not pinned).
+  bool kmem_warns_truncation = false;
+
+  // --- drivers/dax/bus.c, bus.h, hmem/ -------------------------------------
+  // dax_bus_match(): an id match, else dax_match_type(): a driver of type
+  // DAXDRV_KMEM_TYPE matches devices of IORESOURCE_DAX_KMEM regions,
+  // DAXDRV_DEVICE_TYPE the others; no match_always driver (v6.3, "dax: Assign
+  // RAM regions to memory-hotplug by default", e9ee9fe3a9d4). False in 6.1:
+  // device_dax has match_always, every other driver needs an id.
+  bool dax_match_type = false;
+  // dax_hmem_probe() creates its region with IORESOURCE_DAX_KMEM unless
+  // dax_hmem.region_idle (v6.3, same series): at boot a soft-reserved range
+  // ends up System RAM under kmem.
+  bool hmem_regions_default_to_kmem = false;
+  // hmem_init() only records the Soft Reserved ranges (hmem_register_resource
+  // into "HMEM devices") and adds one "hmem_platform" device; dax_hmem's
+  // dax_hmem_platform_probe() creates the hmem.N devices, whose range is
+  // platform data, not an iomem resource (v6.3, "dax/hmem: Convert to a
+  // platform device"). False in 6.1: hmem_register_device() at boot, hmem.N
+  // with an IORESOURCE_MEM resource inserted above "Soft Reserved".
+  bool hmem_platform_device = false;
+  // mapping_store() returns the result of taking dax_region_rwsem (0) when
+  // the provider is unbound, and len when the size is not aligned (v6.9,
+  // c05ae9d85b47 "dax/bus.c: replace driver-core lock usage by a local
+  // rwsem"). False in 6.1: -ENXIO for both.
+  bool mapping_store_keeps_lock_rc = false;
+
+  // --- drivers/nvdimm (pfn/dax personalities), drivers/dax/pmem ----------
+  // The pfn info block checks that a kernel cannot honour return
+  // -EOPNOTSUPP, the seeds advance after -EOPNOTSUPP, nd_pmem's probe of a
+  // raw namespace returns it instead of falling back to a raw disk, and
+  // nd_pfn_validate checks the page size, struct page size and (devdax) the
+  // alignment (v5.4, the libnvdimm-for-5.4 runtime-alignment series). False
+  // in v5.3: "init failed, settings mismatch" and "alignment: %lx exceeds
+  // capacity %llx" are -EINVAL, "pfn array size exceeds capacity of %s"
+  // -EBUSY, "bad offset: ..." -ENXIO; seeds advance only after a successful
+  // probe; a namespace whose info block fails validation becomes a raw disk.
+  bool nd_pfn_eopnotsupp = true;
+  // memremap_compat_align() is enforced: nvdimm_namespace_common_probe's
+  // "%pr misaligned, unable to map", nd_pfn_init's "%s: start %pa
+  // misaligned to %#lx" and nd_pfn_validate's "resource start/end
+  // misaligned" (v5.7, "libnvdimm/namespace: Enforce
+  // memremap_compat_align()"). False in v5.3: none of them; a misaligned
+  // range fails later, in __add_pages().
+  bool nd_memremap_compat_align = true;
+  // devm_namespace_enable() takes a size: the probes request only the
+  // info-block reserve (8 KiB) of the namespace and return the real errno
+  // (after v5.3; the release is not pinned). False in v5.3:
+  // devm_nsio_enable() requests the whole namespace and nd_pmem_probe turns
+  // its failure into -ENXIO.
+  bool nsio_enable_takes_size = true;
+  // Multi-range dax devices (v5.10, "device-dax: introduce 'mapping'
+  // devices" and the series): device_dax's probe warns "mapping%d:
+  // %#llx-%#llx could not reserve range", dax_bus_probe refuses a 0-size
+  // device (-ENXIO), and the device has align, mapping and numa_node
+  // attributes. False in v5.3: "could not reserve region %pR", no align,
+  // mapping, numa_node attribute (writes: -ENOENT), size 0444.
+  bool dev_dax_multi_range = true;
+  // drivers/dax/hmem exists: hmem_init() and the dax_hmem driver turn Soft
+  // Reserved ranges into dax regions (v5.5, "device-dax: Add a driver for
+  // \"hmem\" devices"). False in v5.3: no hmem devices; the guest's
+  // dax_hmem module does not exist.
+  bool dax_hmem = true;
 
   // --- mm/memory_hotplug.c: online_pages / offline_pages ------------------
   // online_pages() frees the whole range and offline_pages() refuses a range
@@ -140,9 +262,25 @@ struct KernelProfile {
   // bit unconditionally.
   bool online_mem_sections_warns_invalid = true;
 
+  // --- arch/arm64/mm/init.c zone_sizes_init --------------------------------
+  // arm64 has ZONE_DMA below zone_dma_bits (min of 32 and the DT / IORT
+  // limits) besides ZONE_DMA32 (v5.5, 1a8e1cef7603 "arm64: use both ZONE_DMA
+  // and ZONE_DMA32"). False in v5.3: only ZONE_DMA32, up to
+  // max_zone_dma_phys() (the 4 GiB window of the start of DRAM).
+  bool arm64_zone_dma = true;
+  // The DMA limit is a CPU address, not a bit count: zone_dma_limit =
+  // min(DT, IORT limit), capped at U32_MAX when DRAM starts below 4 GiB, and
+  // max_zone_phys(limit) = min(limit, end of DRAM - 1) + 1 (v6.12,
+  // ba0fb44aed47 "dma-mapping: replace zone_dma_bits by zone_dma_limit", with
+  // the U32_MAX cap moved into zone_sizes_init by its fix in v6.12-rc). False
+  // in v6.1: zone_dma_bits = min3(32, fls64(DT), fls64(IORT)) and
+  // max_zone_phys(bits) widens the mask to 4 GiB, or to all memory, when DRAM
+  // starts above it.
+  bool arm64_zone_dma_limit_is_address = false;
+
   // The profile of a release, with every switch at that release's value.
   static KernelProfile For(KernelVersion v);
-  // Parses "v5.3", "v6.1", "v7.1" (also without the leading 'v').
+  // Parses "v5.1", "v5.3", "v6.1", "v7.1" (also without the leading 'v').
   static absl::StatusOr<KernelProfile> Parse(std::string_view name);
 
   std::string_view name() const { return KernelVersionName(version); }

@@ -16,7 +16,10 @@ TEST(KernelProfileTest, ParsesEveryReleaseAndRefusesOthers) {
   EXPECT_EQ(KernelProfile::Parse("6.1")->version, KernelVersion::kV6_1);
   absl::StatusOr<KernelProfile> bad = KernelProfile::Parse("v4.19");
   EXPECT_EQ(bad.status().message(),
-            "unknown kernel profile 'v4.19'; expected one of v5.3, v6.1, v7.1");
+            "unknown kernel profile 'v4.19'; expected one of v5.1, v5.3, v6.1, "
+            "v7.1");
+  EXPECT_EQ(KernelProfile::Parse("5.1")->version, KernelVersion::kV5_1);
+  EXPECT_EQ(KernelProfile::Parse("v5.1")->name(), "v5.1");
 }
 
 TEST(KernelProfileTest, SwitchesFollowTheReleaseThatChangedThem) {
@@ -32,6 +35,42 @@ TEST(KernelProfileTest, SwitchesFollowTheReleaseThatChangedThem) {
   EXPECT_TRUE(v71.sparse_remove_section_checks_valid);
   EXPECT_TRUE(v61.online_mem_sections_warns_invalid);
   EXPECT_FALSE(v71.online_mem_sections_warns_invalid);
+}
+
+// v5.1 is v5.3 without the sub-section series and without eca499ab3749. A
+// wrong profile would let v5.1 add sub-sections, answer pfn_valid() from a
+// subsection map, map device memory exactly, or return -EBUSY from
+// remove_memory(); or it would differ from v5.3 in a switch that changed
+// later (every such switch keeps its v5.3 value).
+TEST(KernelProfileTest, V51IsV53BeforeTheSubsectionSeries) {
+  KernelProfile v51 = KernelProfile::For(KernelVersion::kV5_1);
+  KernelProfile v53 = KernelProfile::For(KernelVersion::kV5_3);
+  EXPECT_EQ(v51.version, KernelVersion::kV5_1);
+  EXPECT_FALSE(v51.subsection_hotplug);
+  EXPECT_FALSE(v51.pfn_valid_checks_subsection);
+  EXPECT_FALSE(v51.has_mem_section_usage);
+  EXPECT_FALSE(v51.memremap_pages_exact_range);
+  EXPECT_FALSE(v51.remove_memory_returns_ebusy);
+  EXPECT_TRUE(v53.subsection_hotplug);
+  EXPECT_TRUE(v53.pfn_valid_checks_subsection);
+  EXPECT_TRUE(v53.has_mem_section_usage);
+  EXPECT_TRUE(v53.memremap_pages_exact_range);
+  EXPECT_TRUE(v53.remove_memory_returns_ebusy);
+  // Switches of later releases, checked against v5.1: as in v5.3.
+  EXPECT_FALSE(v51.pfn_valid_rejects_pfn_overflow);
+  EXPECT_FALSE(v51.pfn_to_online_page_checks_subsection);
+  EXPECT_FALSE(v51.shrink_zone_span_on_offline);
+  EXPECT_FALSE(v51.memory_groups);
+  EXPECT_FALSE(v51.memory_holes_refused);
+  EXPECT_FALSE(v51.offline_uses_memory_block_zone);
+  EXPECT_FALSE(v51.memory_block_online_takes_hotplug_lock);
+  EXPECT_FALSE(v51.offlined_pages_is_pr_debug);
+  EXPECT_FALSE(v51.state_store_parses_before_lock);
+  EXPECT_FALSE(v51.try_remove_memory_checks_before_hotplug_lock);
+  EXPECT_TRUE(v51.online_mem_sections_warns_invalid);
+  EXPECT_TRUE(
+      KernelProfile::For(KernelVersion::kV5_1).AtLeast(KernelVersion::kV5_1));
+  EXPECT_FALSE(v51.AtLeast(KernelVersion::kV5_3));
 }
 
 BugToggle TestToggle(std::string name) {

@@ -13,6 +13,11 @@
 //         (also after a failed one-shot removal), flagged SYSTEM_RAM and not
 //         busy, and each held reservation has that child; its memory blocks
 //         exist.
+//  ND-1   a namespace's claim and the claiming pfn/dax device point at each
+//         other; never both the namespace and its claim bound.
+//  ND-2   a bound pfn/dax device's namespace holds its info block (settings
+//         equal); dax_pmem's metadata / nd_pmem's namespace busy in iomem.
+//  ND-3   every pmem region has a registered, unbound pfn and dax seed.
 
 #ifndef MEMHP_PROPERTIES_DAX_INVARIANTS_H_
 #define MEMHP_PROPERTIES_DAX_INVARIANTS_H_

@@ -90,6 +90,79 @@ bool Canonical(std::string_view v) {
   return v == "dax0.0" || v == "dax0.1" || v == "dax1.0";
 }
 
+// The writes `ndctl create-namespace -m devdax|fsdax` and its reverse make
+// on legacy pmem: the personalities' attributes, nd_pmem and dax_pmem
+// bind/unbind, then device_dax/kmem on the dax device and the blocks.
+rc::Gen<DaxWrite> GenNdWrite(const std::vector<uint64_t>& blocks) {
+  auto attr_write = rc::gen::exec([] {
+    const std::string dev =
+        *rc::gen::weightedElement<std::string>({{4, "dax0.0"},
+                                                {3, "pfn0.0"},
+                                                {1, "dax0.1"},
+                                                {1, "pfn0.1"},
+                                                {1, "dax1.0"}});
+    const std::string attr =
+        *rc::gen::element<std::string>("uuid", "mode", "align", "namespace");
+    std::string value;
+    if (attr == "uuid") {
+      value = *rc::gen::element<std::string>(
+          "3a7e6f12-5b4c-4d2e-9f11-0a1b2c3d4e5f",
+          "11111111-2222-4333-8444-555555555555", "not-a-uuid");
+    } else if (attr == "mode") {
+      value = *rc::gen::weightedElement<std::string>(
+          {{4, "pmem"}, {2, "ram"}, {1, "none"}, {1, "x"}, {1, "bogus"}});
+    } else if (attr == "align") {
+      value = *rc::gen::weightedElement<std::string>(
+          {{4, "2097152"}, {2, "4096"}, {1, "1073741824"}, {1, "12345"}});
+    } else {
+      value = *rc::gen::weightedElement<std::string>(
+          {{5, Cat("namespace", dev.substr(3, 1), ".0")},
+           {2, " "},
+           {1, "namespace9.0"}});
+    }
+    return DaxWrite{Cat("/sys/bus/nd/devices/", dev, "/", attr), value};
+  });
+  auto nd_driver_write = rc::gen::exec([] {
+    const bool dax_pmem = *rc::gen::arbitrary<bool>();
+    const std::string attr = *rc::gen::element<std::string>("bind", "unbind");
+    const std::string dev =
+        dax_pmem ? *rc::gen::weightedElement<std::string>({{5, "dax0.0"},
+                                                           {2, "dax0.1"},
+                                                           {1, "dax1.0"},
+                                                           {1, "namespace0.0"}})
+                 : *rc::gen::weightedElement<std::string>({{4, "namespace0.0"},
+                                                           {3, "pfn0.0"},
+                                                           {1, "pfn0.1"},
+                                                           {1, "namespace1.0"},
+                                                           {1, "dax0.0"}});
+    return DaxWrite{Cat("/sys/bus/nd/drivers/",
+                        dax_pmem ? "dax_pmem" : "nd_pmem", "/", attr),
+                    dev};
+  });
+  auto dax_write = rc::gen::exec([] {
+    const std::string drv =
+        *rc::gen::element<std::string>("device_dax", "kmem");
+    const std::string attr =
+        *rc::gen::element<std::string>("unbind", "new_id", "bind");
+    return DaxWrite{Cat("/sys/bus/dax/drivers/", drv, "/", attr),
+                    *rc::gen::element<std::string>("dax0.0", "dax1.0")};
+  });
+  if (blocks.empty()) {
+    return rc::gen::weightedOneOf<DaxWrite>(
+        {{8, attr_write}, {6, nd_driver_write}, {3, dax_write}});
+  }
+  auto block_write = rc::gen::exec([blocks] {
+    return DaxWrite{
+        Cat("/sys/devices/system/memory/memory", *rc::gen::elementOf(blocks),
+            "/state"),
+        *rc::gen::element<std::string>("online", "online_movable", "offline")};
+  });
+  return rc::gen::weightedOneOf<DaxWrite>({{8, attr_write},
+                                           {6, nd_driver_write},
+                                           {3, dax_write},
+                                           {2, block_write}});
+}
+
 class DaxCase {
  public:
   explicit DaxCase(traces::Config c) : trace_{.config = c}, tm_(std::move(c)) {}
@@ -164,6 +237,75 @@ class DaxCase {
     }
   }
 
+  // A write of GenNdWrite, with the nd rules the state before decides:
+  // unbind returns 0 exactly when that driver holds the device (-ENODEV
+  // otherwise) and leaves it unbound; bind of a bound device is -EBUSY,
+  // of a claimed namespace -ENXIO; the personalities' attributes refuse
+  // writes with -EBUSY while bound.
+  void RunNd(const DaxWrite& w) {
+    hotplug::NvdimmBus& nd = tm_.dax()->nvdimm();
+    const std::string_view path = w.path;
+    const bool drivers = path.starts_with("/sys/bus/nd/drivers/");
+    std::string bound_to;  // the driver holding the device named by value
+    bool claimed = false;
+    if (hotplug::NdNamespaceIo* ns = nd.FindNamespace(w.value)) {
+      bound_to = ns->bound ? "nd_pmem" : "";
+      claimed = ns->claim != nullptr;
+    } else if (hotplug::NdPfn* dev = nd.FindNdPfn(w.value)) {
+      bound_to = dev->driver;
+    }
+    // nvdimm_bus_match: nd_pmem takes namespaces and pfn devices, dax_pmem
+    // dax devices (the names the generator uses).
+    const bool dax_dev = w.value.starts_with("dax");
+    const bool matches =
+        path.starts_with("/sys/bus/nd/drivers/dax_pmem/") ? dax_dev : !dax_dev;
+    std::string attr_dev_driver;  // for attribute writes
+    const std::vector<std::string_view> parts = model::Split(path, '/');
+    if (!drivers && path.starts_with("/sys/bus/nd/devices/")) {
+      if (hotplug::NdPfn* dev = nd.FindNdPfn(parts[5])) {
+        attr_dev_driver = dev->driver;
+      }
+    }
+    traces::Write tw{.path = w.path, .value = w.value};
+    trace_.steps.push_back({.kind = tw});
+    traces::StepOutcome o = tm_.Write(tw);
+    if (!o.supported) Fail(Cat("write not supported: ", o.reason));
+    const std::optional<Errno> err = model::ErrnoOf(o.result);
+    Check(Cat("write ", w.path, " ", w.value));
+    if (drivers && path.ends_with("/bind") && o.result.ok()) ++nd_binds_;
+    if (drivers) {
+      const std::string drv(parts[5]);
+      if (path.ends_with("/unbind")) {
+        const bool here = bound_to == drv;
+        if (here ? !o.result.ok() : err != Errno::kENODEV) {
+          Fail(Cat(path, " ", w.value, " returned ", o.result.ToString(),
+                   " with the device bound to '", bound_to, "'"));
+        }
+        hotplug::NdPfn* dev = nd.FindNdPfn(w.value);
+        hotplug::NdNamespaceIo* ns = nd.FindNamespace(w.value);
+        if (here && ((dev != nullptr && !dev->driver.empty()) ||
+                     (ns != nullptr && ns->bound))) {
+          Fail("the device is still bound after unbind");
+        }
+      } else if (!matches) {
+        if (err != Errno::kENODEV) {
+          Fail(Cat(drv, " bind of ", w.value,
+                   ", which it does not match, "
+                   "returned ",
+                   o.result.ToString()));
+        }
+      } else if (!bound_to.empty() && err != Errno::kEBUSY) {
+        Fail(Cat("bind of a bound device returned ", o.result.ToString()));
+      } else if (bound_to.empty() && claimed && drv == "nd_pmem" &&
+                 err != Errno::kENXIO) {
+        Fail(Cat("bind of a claimed namespace returned ", o.result.ToString()));
+      }
+    } else if (!attr_dev_driver.empty() && err != Errno::kEBUSY) {
+      Fail(Cat(path, " of a device bound to ", attr_dev_driver, " returned ",
+               o.result.ToString()));
+    }
+  }
+
  private:
   void Check(const std::string& after) {
     if (absl::Status v = CheckAll(*tm_.machine()); !v.ok()) {
@@ -180,9 +322,16 @@ class DaxCase {
 
   traces::Trace trace_;
   traces::TraceMachine tm_;
+
+ public:
+  int nd_binds() const { return nd_binds_; }
+
+ private:
+  int nd_binds_ = 0;  // nd_pmem/dax_pmem binds that succeeded
 };
 
-// The memory blocks the soft-reserved ranges of `c` can become.
+// The memory blocks the soft-reserved or legacy pmem ranges of `c` can
+// become.
 std::vector<uint64_t> SoftReservedBlocks(const traces::Config& c) {
   std::vector<uint64_t> out;
   for (const DaxRange& r : DaxRangesOf(c)) {
@@ -202,6 +351,49 @@ RC_GTEST_PROP(DaxStateTest, RandomWritesKeepTheInvariants, ()) {
   DaxCase c(config);
   c.Boot();
   for (const DaxWrite& w : writes) c.Run(w);
+}
+
+// The same on legacy pmem (memmap=SIZE!START): the nd personalities, their
+// drivers, and device_dax/kmem and the blocks on top.
+// What ndctl writes to give namespace0.0 a personality, as one chunk: the
+// random writes alone rarely line up a whole configuration.
+rc::Gen<std::vector<DaxWrite>> GenNdRecipe() {
+  return rc::gen::exec([] {
+    const std::string dev = *rc::gen::element<std::string>("dax0.0", "pfn0.0");
+    const std::string at = Cat("/sys/bus/nd/devices/", dev, "/");
+    return std::vector<DaxWrite>{
+        {"/sys/bus/nd/drivers/nd_pmem/unbind", "namespace0.0"},
+        {Cat(at, "uuid"), "3a7e6f12-5b4c-4d2e-9f11-0a1b2c3d4e5f"},
+        {Cat(at, "mode"), *rc::gen::element<std::string>("pmem", "ram")},
+        {Cat(at, "namespace"), "namespace0.0"},
+        {Cat("/sys/bus/nd/drivers/",
+             dev.starts_with("dax") ? "dax_pmem" : "nd_pmem", "/bind"),
+         dev}};
+  });
+}
+
+RC_GTEST_PROP(DaxStateTest, RandomNdWritesKeepTheInvariants, ()) {
+  const traces::Config config = *GenLegacyPmemConfig();
+  const std::vector<std::vector<DaxWrite>> chunks =
+      *rc::gen::container<std::vector<std::vector<DaxWrite>>>(
+          rc::gen::weightedOneOf<std::vector<DaxWrite>>(
+              {{6, rc::gen::container<std::vector<DaxWrite>>(
+                       1, GenNdWrite(SoftReservedBlocks(config)))},
+               {1, GenNdRecipe()}}));
+  std::vector<DaxWrite> writes;
+  for (const std::vector<DaxWrite>& chunk : chunks) {
+    writes.insert(writes.end(), chunk.begin(), chunk.end());
+  }
+  DaxCase c(config);
+  c.Boot();
+  for (const DaxWrite& w : writes) {
+    if (w.path.starts_with("/sys/bus/nd/")) {
+      c.RunNd(w);
+    } else {
+      c.Run(w);
+    }
+  }
+  RC_CLASSIFY(c.nd_binds() > 0, "an nd bind succeeded");
 }
 
 // p3's sequence and more, fixed: the trace of a case parses back and

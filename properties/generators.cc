@@ -124,8 +124,12 @@ std::string BlockOnlinePath(model::BlockId id) {
   return model::Cat("/sys/devices/system/memory/memory", id.value(), "/online");
 }
 
-rc::Gen<traces::Config> GenDaxConfig() {
-  return rc::gen::exec([] {
+namespace {
+
+// p3's machine with one or two ranges of the RAM above 4 GiB given to
+// `memmap=SIZE<sep>START<suffix>`.
+rc::Gen<traces::Config> GenHighRangesConfig(char sep, std::string suffix) {
+  return rc::gen::exec([sep, suffix] {
     traces::Config c;
     c.geometry.text = "x86_64";
     c.profile = model::KernelVersion::kV6_1;
@@ -152,9 +156,9 @@ rc::Gen<traces::Config> GenDaxConfig() {
       const uint64_t len = *rc::gen::inRange<uint64_t>(1, max_len + 1);
       if (!cmdline.empty()) cmdline += " ";
       cmdline += model::Sprintf(
-          "memmap=%#llx%%%#llx+0xefffffff",
-          static_cast<unsigned long long>(len * unit),
-          static_cast<unsigned long long>(4 * kGiB + start * unit));
+          "memmap=%#llx%c%#llx%s", static_cast<unsigned long long>(len * unit),
+          sep, static_cast<unsigned long long>(4 * kGiB + start * unit),
+          suffix.c_str());
       from = start + len + 1;
     }
     c.cmdline = traces::TextSetting{.text = cmdline};
@@ -162,13 +166,25 @@ rc::Gen<traces::Config> GenDaxConfig() {
   });
 }
 
+}  // namespace
+
+rc::Gen<traces::Config> GenDaxConfig() {
+  return GenHighRangesConfig('%', "+0xefffffff");
+}
+
+rc::Gen<traces::Config> GenLegacyPmemConfig() {
+  return GenHighRangesConfig('!', "");
+}
+
 std::vector<DaxRange> DaxRangesOf(const traces::Config& config) {
   std::vector<DaxRange> out;
   if (!config.cmdline) return out;
   for (std::string_view opt : model::Split(config.cmdline->text, ' ')) {
     unsigned long long size = 0, start = 0;
-    if (std::sscanf(std::string(opt).c_str(), "memmap=%llx%%%llx+", &size,
-                    &start) == 2) {
+    char sep = 0;
+    if (std::sscanf(std::string(opt).c_str(), "memmap=%llx%c%llx", &size, &sep,
+                    &start) == 3 &&
+        (sep == '%' || sep == '!')) {
       out.push_back({.start = start, .size = size});
     }
   }

@@ -72,7 +72,9 @@ struct DaxRange {
 // (sometimes whole sections), sometimes only 4 KiB aligned (dax_hmem then
 // refuses the region: alloc_dax_region wants PMD alignment). Profile v6.1.
 rc::Gen<traces::Config> GenDaxConfig();
-// The soft-reserved ranges of a GenDaxConfig configuration.
+// The same machines with legacy pmem instead: `memmap=SIZE!START`.
+rc::Gen<traces::Config> GenLegacyPmemConfig();
+// The soft-reserved or legacy pmem ranges of such a configuration.
 std::vector<DaxRange> DaxRangesOf(const traces::Config& config);
 
 // /sys/devices/system/memory/memoryN/state and .../online, and

@@ -246,19 +246,24 @@ absl::Status CheckBlocks(Machine& m) {
   for (SectionNr nr : PresentSections(m)) {
     if (m.blocks().Find(m.blocks().BlockOf(nr)) != nullptr) continue;
     // memremap_pages() adds sections without memory blocks: a section that
-    // holds only ZONE_DEVICE pages needs none.
+    // holds only ZONE_DEVICE pages needs none. With an altmap the struct
+    // pages of its reserve (the info block) are never initialised
+    // (memmap_init_zone_device starts after the altmap's pages): poisoned
+    // pages do not count against it, but one initialised ZONE_DEVICE page
+    // must be there.
     bool device_only = true;
-    bool any = false;
+    bool any_device = false;
     m.sparse().memmap().ForEach(
         m.geometry().SectionRange(nr),
         [&](PfnRange, const sparse::PageState& st) {
-          if (st.kind == sparse::MemmapKind::kAbsent) return;
-          any = true;
-          if (st.zone != static_cast<int>(hotplug::ZoneType::kDevice)) {
+          if (st.kind != sparse::MemmapKind::kInitialised) return;
+          if (st.zone == static_cast<int>(hotplug::ZoneType::kDevice)) {
+            any_device = true;
+          } else {
             device_only = false;
           }
         });
-    if (!any || !device_only) {
+    if (!any_device || !device_only) {
       return InvariantViolation(
           "BLOCK-4", Cat("present section ", nr.value(), " has no block"));
     }

@@ -7,6 +7,9 @@
 // stored before sparse_init(). Flag bit values follow the profile:
 //   bit 0 SECTION_MARKED_PRESENT, 1 SECTION_HAS_MEM_MAP, 2 SECTION_IS_ONLINE,
 //   3 SECTION_IS_EARLY, 4 SECTION_TAINT_ZONE_DEVICE (v5.12+, ZONE_DEVICE).
+// v5.1 has bits 0..2 only (SECTION_IS_EARLY came with sub-section hotplug in
+// v5.3), and ms->pageblock_flags where the model keeps `usage` (see
+// KernelProfile::has_mem_section_usage).
 // DIVERGENCE: v5.3 leaves the encoded NULL memmap (non-zero) in an emptied
 // section instead of 0; flags read the same, only raw dumps differ.
 //

@@ -24,9 +24,9 @@ namespace {
 constexpr uint64_t kStructPageSize = 64;
 
 // offsetof(struct mem_section_usage, subsection_map): after the rcu_head
-// (16 bytes) from v6.8 / 6.1.y, at 0 in v5.3.
+// (16 bytes) from v6.8 / 6.1.y, at 0 in v5.3 (v5.1 has no usage).
 uint64_t SubsectionMapOffset(const model::KernelProfile& p) {
-  return p.version == model::KernelVersion::kV5_3 ? 0 : 16;
+  return p.version <= model::KernelVersion::kV5_3 ? 0 : 16;
 }
 
 }  // namespace
@@ -131,12 +131,16 @@ void Sparse::SparseInitNid(NodeId nid, SectionNr pnum_begin,
       memmap_.Assign(geometry_.SectionRange(*pnum), PageState::Poisoned());
       // sparse_init_one_section(ms, pnum, map, usage, SECTION_IS_EARLY):
       // flag bits survive, the early nid is replaced by the encoded memmap.
+      // v5.1: sparse_init_one_section(ms, pnum, map, usemap), no
+      // SECTION_IS_EARLY; the usemap (pageblock_flags) covers the section.
       MemSection& ms = *table_.GetMutable(*pnum);
       ms.early_nid.reset();
       ms.mem_map = geometry_.SectionStart(*pnum);
-      ms.flags |= kSectionHasMemMap | kSectionIsEarly;
+      ms.flags |= kSectionHasMemMap;
+      if (profile_.has_mem_section_usage) ms.flags |= kSectionIsEarly;
       ms.usage = std::make_shared<MemSectionUsage>(
           geometry_.SubsectionsPerSection(), /*boot=*/true);
+      if (!profile_.has_mem_section_usage) FillWholeMap(*ms.usage);
     }
   }
   if (!failed_from) return;
@@ -151,7 +155,14 @@ void Sparse::SparseInitNid(NodeId nid, SectionNr pnum_begin,
 }
 
 bool Sparse::TracksSubsections() const {
+  if (!profile_.has_mem_section_usage) return false;
   return geometry_.vmemmap() || profile_.version == model::KernelVersion::kV5_3;
+}
+
+void Sparse::FillWholeMap(MemSectionUsage& usage) const {
+  usage.subsection_map.SetRange(
+      model::SubsectionIdx(0),
+      model::SubsectionIdx(geometry_.SubsectionsPerSection() - 1));
 }
 
 void Sparse::LogNullDeref(std::string_view function, uint64_t address) {
@@ -162,6 +173,8 @@ void Sparse::LogNullDeref(std::string_view function, uint64_t address) {
 
 // Kernel: mm/sparse.c subsection_map_init (v6.1).
 void Sparse::SubsectionMapInit(Pfn pfn, NrPages nr_pages) {
+  // v5.1: there is no subsection_map_init() (f46edbd1b151, v5.3).
+  if (!profile_.has_mem_section_usage) return;
   if (!geometry_.vmemmap() && profile_.version != model::KernelVersion::kV5_3) {
     return;  // v5.10+: a no-op without SPARSEMEM_VMEMMAP
   }
@@ -279,7 +292,9 @@ bool Sparse::ArchPfnValid(Pfn pfn) const {
   return false;
 }
 
-// Kernel: include/linux/mmzone.h pfn_valid (v6.1).
+// Kernel: include/linux/mmzone.h pfn_valid (v6.1; v5.1: the section bound and
+// valid_section() only, as removed by ba72b4c8cf60 "mm/sparsemem: Support
+// sub-section hotplug").
 bool Sparse::PfnValid(Pfn pfn) {
   if (geometry_.arch_pfn_valid()) return ArchPfnValid(pfn);
   // Ensure the upper PAGE_SHIFT bits are clear (v5.15+).
@@ -291,6 +306,8 @@ bool Sparse::PfnValid(Pfn pfn) {
   if (nr.value() >= geometry_.NrMemSections()) return false;
   const MemSection* ms = table_.Get(nr);
   if (!ms || !(ms->flags & kSectionHasMemMap)) return false;
+  // v5.1: valid_section() is the whole answer.
+  if (!profile_.pfn_valid_checks_subsection) return true;
   // Traditionally early sections always returned pfn_valid() for the
   // entire section-sized span.
   return (ms->flags & kSectionIsEarly) || PfnSectionValid(*ms, pfn);
@@ -390,7 +407,7 @@ int Sparse::ClearSubsectionMap(Pfn pfn, NrPages nr_pages) {
   SubsectionMap* subsection_map =
       ms && ms->usage ? &ms->usage->subsection_map : nullptr;
   if (subsection_map == nullptr || !map.IsSubsetOf(*subsection_map)) {
-    log_->Warn({"mm/sparse.c", profile_.version == model::KernelVersion::kV5_3
+    log_->Warn({"mm/sparse.c", profile_.version <= model::KernelVersion::kV5_3
                                    ? "section_deactivate"
                                    : "clear_subsection_map"},
                Sprintf("section already deactivated (%#lx + %ld)",
@@ -555,6 +572,9 @@ void Sparse::SectionDeactivate(Pfn pfn, NrPages nr_pages, VmemAltmap* altmap) {
 // Kernel: mm/sparse.c sparse_add_section (v6.1).
 absl::Status Sparse::SparseAddSection(NodeId nid, Pfn start_pfn,
                                       NrPages nr_pages, VmemAltmap* altmap) {
+  MEMHP_CHECK(profile_.subsection_hotplug)
+      << "sparse_add_section() is v5.3's; " << profile_.name()
+      << " has sparse_add_one_section()";
   const SectionNr section_nr = geometry_.SectionOf(start_pfn);
   MEMHP_CHECK(section_nr.value() < geometry_.NrMemSections())
       << "sparse_add_section beyond NR_MEM_SECTIONS: " << start_pfn;
@@ -591,6 +611,9 @@ absl::Status Sparse::SparseAddSection(NodeId nid, Pfn start_pfn,
 // mm/sparse-vmemmap.c with the validity WARN).
 void Sparse::SparseRemoveSection(Pfn pfn, NrPages nr_pages, NrPages map_offset,
                                  VmemAltmap* altmap) {
+  MEMHP_CHECK(profile_.subsection_hotplug)
+      << "sparse_remove_section() is v5.3's; " << profile_.name()
+      << " has sparse_remove_one_section()";
   MEMHP_CHECK(nr_pages.IsZero() ||
               geometry_.SectionOf(pfn + nr_pages - NrPages(1)) ==
                   geometry_.SectionOf(pfn))
@@ -607,13 +630,113 @@ void Sparse::SparseRemoveSection(Pfn pfn, NrPages nr_pages, NrPages map_offset,
   if (PfnToSection(pfn) == nullptr) {
     // __pfn_to_section() of a never-allocated root is NULL, and
     // clear_subsection_map() reads ms->usage (offset 8) through it.
-    LogNullDeref(profile_.version == model::KernelVersion::kV5_3
+    LogNullDeref(profile_.version <= model::KernelVersion::kV5_3
                      ? "section_deactivate"
                      : "clear_subsection_map",
                  8);
     return;
   }
   SectionDeactivate(pfn, nr_pages, altmap);
+}
+
+// Kernel: mm/sparse.c sparse_add_one_section (v5.1; the lines renamed and
+// changed by the v5.3 sub-section series: "mm/sparsemem: Introduce struct
+// mem_section_usage", "mm/sparsemem: Prepare for sub-section ranges").
+absl::Status Sparse::SparseAddOneSection(NodeId nid, Pfn start_pfn,
+                                         VmemAltmap* altmap) {
+  MEMHP_CHECK(!profile_.subsection_hotplug)
+      << "sparse_add_one_section() is v5.1's; this profile has "
+         "sparse_add_section()";
+  const SectionNr section_nr = geometry_.SectionOf(start_pfn);
+  MEMHP_CHECK(section_nr.value() < geometry_.NrMemSections())
+      << "sparse_add_one_section beyond NR_MEM_SECTIONS: " << start_pfn;
+  // sparse_index_init(): -EEXIST for a root that exists is not an error.
+  if (!table_.RootAllocated(geometry_.SectionRoot(section_nr)) &&
+      AllocFails(AllocSite::kSectionRoot)) {
+    return KernelError(Errno::kENOMEM, "sparse_index_alloc");
+  }
+  table_.EnsureRoot(section_nr);
+  const Pfn section_start = geometry_.SectionStart(section_nr);
+  (void)nid;  // the node the memmap is allocated on
+  // kmalloc_section_memmap(): a whole section's memmap, before anything is
+  // checked.
+  if (AllocFails(AllocSite::kHotplugMemmap)) {
+    return KernelError(Errno::kENOMEM, "kmalloc_section_memmap");
+  }
+  const NrPages memmap_pages = MemmapPages(geometry_.PagesPerSection());
+  if (altmap != nullptr) {
+    if (altmap->alloc + memmap_pages > altmap->free) {
+      return KernelError(Errno::kENOMEM, "kmalloc_section_memmap (altmap)");
+    }
+    altmap->alloc += memmap_pages;
+  }
+  // __kmalloc_section_usemap().
+  if (AllocFails(AllocSite::kHotplugUsage)) {
+    if (altmap != nullptr) altmap->alloc -= memmap_pages;
+    return KernelError(Errno::kENOMEM, "__kmalloc_section_usemap");
+  }
+  MemSection& ms = *table_.GetMutable(section_nr);
+  if (ms.flags & kSectionMarkedPresent) {
+    // out: kfree(usemap); __kfree_section_memmap(memmap, altmap).
+    // DIVERGENCE: with VMEMMAP the kernel's populate and free act on the
+    // vmemmap of the present section itself; the model leaves that memmap
+    // as it was. Only a present section that is not valid gets here
+    // (__add_section() refuses valid ones first).
+    if (altmap != nullptr) altmap->alloc -= memmap_pages;
+    return KernelError(Errno::kEEXIST, "section already present");
+  }
+  // page_init_poison() of the whole section's struct pages.
+  memmap_.Assign(geometry_.SectionRange(section_nr), PageState::Poisoned());
+  table_.MarkPresent(section_nr);
+  // sparse_init_one_section(ms, section_nr, memmap, usemap).
+  ms.early_nid.reset();
+  ms.mem_map = section_start;
+  ms.flags |= kSectionHasMemMap;
+  ms.usage = std::make_shared<MemSectionUsage>(
+      geometry_.SubsectionsPerSection(), /*boot=*/false);
+  FillWholeMap(*ms.usage);
+  return absl::OkStatus();
+}
+
+// Kernel: mm/sparse.c sparse_remove_one_section and free_section_usemap
+// (v5.1, as "mm/sparsemem: Introduce struct mem_section_usage" found them).
+void Sparse::SparseRemoveOneSection(Pfn pfn, NrPages map_offset,
+                                    VmemAltmap* altmap) {
+  MEMHP_CHECK(!profile_.subsection_hotplug)
+      << "sparse_remove_one_section() is v5.1's; this profile has "
+         "sparse_remove_section()";
+  const SectionNr section_nr = geometry_.SectionOf(pfn);
+  MemSection* ms = table_.GetMutable(section_nr);
+  MEMHP_CHECK(ms != nullptr)
+      << "sparse_remove_one_section of a section without a root";
+  std::shared_ptr<MemSectionUsage> usemap;
+  bool memmap = false;
+  if (!ms->IsZero()) {
+    usemap = ms->usage;
+    memmap = ms->mem_map.has_value();
+    // section_mem_map = 0: present, online and valid go at once.
+    ms->flags = 0;
+    ms->early_nid.reset();
+    ms->mem_map.reset();
+    ms->usage.reset();
+  }
+  // clear_hwpoisoned_pages(memmap + map_offset, ...): no page is
+  // hardware-poisoned in the model.
+  (void)map_offset;
+  // free_section_usemap(memmap, usemap, altmap).
+  if (!usemap) return;
+  if (!usemap->boot_allocated) {
+    // Allocated by hot-add (PageSlab): kfree(usemap) and
+    // __kfree_section_memmap(memmap, altmap).
+    if (memmap) {
+      DepopulateSectionMemmap(geometry_.SectionStart(section_nr),
+                              geometry_.PagesPerSection(), altmap);
+    }
+    return;
+  }
+  // The usemap came from bootmem, packed with other sections': kept as is
+  // (dropped from the section). The boot memmap is freed.
+  if (memmap) FreeMapBootmem(section_nr);
 }
 
 // Kernel: mm/sparse.c online_mem_sections / offline_mem_sections (v6.1).

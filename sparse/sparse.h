@@ -1,15 +1,22 @@
 // The sparsemem model: mm/sparse.c and the sparsemem part of
-// include/linux/mmzone.h (v6.1: Debian linux-source-6.1 6.1.192-2; v5.3 and
-// v7.1 behaviour through the profile's switches), plus pfn_to_online_page()
-// and check_pfn_span() from mm/memory_hotplug.c, which decide from the same
-// state.
+// include/linux/mmzone.h (v6.1: Debian linux-source-6.1 6.1.192-2; v5.1, v5.3
+// and v7.1 behaviour through the profile's switches), plus
+// pfn_to_online_page() and check_pfn_span() from mm/memory_hotplug.c, which
+// decide from the same state.
 //
 // Boot:    MemoryPresent / MemblocksPresent, SparseInit, SubsectionMapInit.
 // Queries: PfnValid, PfnSectionValid, PfnInPresentSection, PfnToOnlinePage,
 //          ValidSection, OnlineSection, EarlySection, PresentSection.
 // Hotplug: SparseAddSection (-> SectionActivate), SparseRemoveSection
 //          (-> SectionDeactivate), CheckPfnSpan, OnlineMemSections,
-//          OfflineMemSections.
+//          OfflineMemSections; before sub-section hotplug (v5.1,
+//          !profile.subsection_hotplug) SparseAddOneSection and
+//          SparseRemoveOneSection, whole sections only.
+//
+// v5.1 (!profile.has_mem_section_usage): a section's MemSectionUsage stands
+// for its pageblock_flags and its subsection_map is full while the section
+// is valid (see profile.h); no section is SECTION_IS_EARLY; pfn_valid() is
+// valid_section().
 //
 // Every WARN/BUG/pr_err goes to the EventLog with the kernel's text.
 //
@@ -165,17 +172,34 @@ class Sparse {
   absl::Status CheckPfnSpan(model::Pfn pfn, model::NrPages nr_pages,
                             std::string_view func);
   // sparse_add_section(nid, start_pfn, nr_pages, altmap).
-  // REQUIRES: [start_pfn, start_pfn + nr_pages) lies in one section below
-  //           NR_MEM_SECTIONS.
+  // REQUIRES: profile.subsection_hotplug; [start_pfn, start_pfn + nr_pages)
+  //           lies in one section below NR_MEM_SECTIONS.
   // Errors: -ENOMEM (root, usage or memmap allocation), -EEXIST (a
   // sub-section is already active), -EINVAL (empty sub-section mask).
   absl::Status SparseAddSection(model::NodeId nid, model::Pfn start_pfn,
                                 model::NrPages nr_pages, VmemAltmap* altmap);
   // sparse_remove_section(): v7.1 (v6.6+) first WARN_ON_ONCE(!valid_section);
   // older profiles leave that check to __remove_section.
-  // REQUIRES: the range lies in one section.
+  // REQUIRES: profile.subsection_hotplug; the range lies in one section.
   void SparseRemoveSection(model::Pfn pfn, model::NrPages nr_pages,
                            model::NrPages map_offset, VmemAltmap* altmap);
+  // sparse_add_one_section(nid, start_pfn, altmap) (v5.1): the root, a whole
+  // section's memmap (from the altmap when given) and a usemap are
+  // allocated, then a section already SECTION_MARKED_PRESENT is -EEXIST;
+  // otherwise the section becomes present and valid with a poisoned memmap.
+  // REQUIRES: !profile.subsection_hotplug; the section of start_pfn is below
+  //           NR_MEM_SECTIONS.
+  // Errors: -ENOMEM (root, memmap, usemap), -EEXIST (section present).
+  absl::Status SparseAddOneSection(model::NodeId nid, model::Pfn start_pfn,
+                                   VmemAltmap* altmap);
+  // sparse_remove_one_section(zone, ms, map_offset, altmap) (v5.1): zeroes
+  // the section's section_mem_map (present, valid and online together) and
+  // frees what it had: a hot-added usemap and memmap (altmap pages go back),
+  // or a boot section's memmap (its boot usemap is only dropped). A section
+  // whose section_mem_map is 0 frees nothing, silently.
+  // REQUIRES: !profile.subsection_hotplug; the section's root exists.
+  void SparseRemoveOneSection(model::Pfn pfn, model::NrPages map_offset,
+                              VmemAltmap* altmap);
   // online_mem_sections / offline_mem_sections(start_pfn, end_pfn).
   void OnlineMemSections(model::Pfn start_pfn, model::Pfn end_pfn);
   void OfflineMemSections(model::Pfn start_pfn, model::Pfn end_pfn);
@@ -204,8 +228,10 @@ class Sparse {
   }
   MemSection* MutableSection(model::Pfn pfn);
   // Whether the subsection_map is maintained: SPARSEMEM_VMEMMAP, or every
-  // configuration in v5.3.
+  // configuration in v5.3; never in v5.1.
   bool TracksSubsections() const;
+  // v5.1: the map of a valid section's usage (pageblock_flags) is full.
+  void FillWholeMap(MemSectionUsage& usage) const;
   // subsection_mask_set(map, pfn, nr_pages) into a fresh map.
   SubsectionMap SubsectionMask(model::Pfn pfn, model::NrPages nr_pages) const;
   void SparseInitNid(model::NodeId nid, model::SectionNr pnum_begin,

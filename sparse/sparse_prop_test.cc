@@ -1,7 +1,10 @@
 // Properties of the sparse model over random geometries, profiles, boot
 // layouts and sequences of sub-section aligned activate/deactivate, checked
 // against a naive reference: per section, "early", "valid" and the set of
-// active sub-sections.
+// active sub-sections. Under v5.1 (no sub-section hotplug) the operations
+// are whole sections through sparse_add_one_section() and, for a valid
+// section, sparse_remove_one_section() (its caller __remove_section() stops
+// at an invalid one), and the reference's set of a valid section is full.
 
 #include <map>
 #include <set>
@@ -44,6 +47,9 @@ rc::Gen<Config> GenConfig() {
   return rc::gen::elementOf(all);
 }
 
+struct RefSection;
+void FillBits(const model::Geometry& g, RefSection& r);
+
 // The naive reference of one section.
 struct RefSection {
   bool early = false;
@@ -53,6 +59,10 @@ struct RefSection {
   // v5.3 kfree()s it when a re-added early section empties again.
   bool boot_usage = false;
 };
+
+void FillBits(const model::Geometry& g, RefSection& r) {
+  for (uint64_t b = 0; b < g.SubsectionsPerSection(); ++b) r.bits.insert(b);
+}
 
 struct World {
   Config config;
@@ -77,6 +87,8 @@ struct World {
       }
       return false;
     }
+    // v5.1: valid_section() alone.
+    if (!sparse->profile().pfn_valid_checks_subsection) return true;
     return r.early || r.bits.count(g().SubsectionMapIndex(pfn).value());
   }
   bool RefOnline(uint64_t off, Pfn pfn) const {
@@ -149,6 +161,12 @@ std::unique_ptr<World> GenWorld() {
     w->ref[off].early = w->ref[off].valid = w->ref[off].boot_usage = true;
     w->ref[off].bits.insert(g.SubsectionMapIndex(last).value());
   }
+  if (!w->sparse->profile().subsection_hotplug) {
+    // v5.1: a boot section's usemap covers all of it.
+    for (auto& [off, r] : w->ref) {
+      if (r.valid) FillBits(w->g(), r);
+    }
+  }
   w->sparse->BootInit(regions);
   return w;
 }
@@ -165,6 +183,11 @@ Op GenOp(const World& w) {
   Op op;
   op.add = *rc::gen::arbitrary<bool>();
   op.off = *rc::gen::inRange<uint64_t>(0, kWindow);
+  if (!w.sparse->profile().subsection_hotplug) {
+    op.first = 0;
+    op.count = sps;
+    return op;
+  }
   // A quarter of the operations take a whole section, and a third of the
   // removals take a run of active sub-sections, so that boot sections get
   // emptied and re-added.
@@ -187,8 +210,47 @@ Op GenOp(const World& w) {
   return op;
 }
 
+// v5.1: whole sections. sparse_add_one_section() refuses a present section
+// (-EEXIST) and changes nothing; otherwise the section becomes valid with a
+// full map and a hot-add usemap. __remove_section() skips an invalid section
+// silently; a valid one loses everything, its boot usemap included.
+void ApplyWholeSection(World& w, const Op& op) {
+  RefSection& r = w.ref[op.off];
+  const Pfn pfn = w.g().SectionStart(SectionNr(w.base + op.off));
+  const std::vector<SectionState> before = w.sparse->SectionStates();
+  const Memmap memmap_before = w.sparse->memmap();
+  const size_t events = w.log.size();
+  if (op.add) {
+    absl::Status s = w.sparse->SparseAddOneSection(NodeId(0), pfn, nullptr);
+    if (r.valid) {
+      RC_ASSERT(ErrnoOf(s) == Errno::kEEXIST);
+      RC_ASSERT(w.sparse->SectionStates() == before);
+      RC_ASSERT(w.sparse->memmap() == memmap_before);
+      return;
+    }
+    RC_ASSERT(s.ok());
+    r = RefSection{.valid = true};
+    FillBits(w.g(), r);
+    RC_ASSERT(w.log.size() == events);
+    return;
+  }
+  if (!r.valid) {
+    // __remove_section(): -EINVAL, no message, nothing removed.
+    RC_ASSERT(!w.sparse->ValidSection(SectionNr(w.base + op.off)));
+    return;
+  }
+  RC_CLASSIFY(r.early, "removed a boot section");
+  w.sparse->SparseRemoveOneSection(pfn, NrPages(0), nullptr);
+  RC_ASSERT(w.log.size() == events);
+  r = RefSection{};
+}
+
 // Applies `op` to the model and the reference; asserts the outcome.
 void Apply(World& w, const Op& op) {
+  if (!w.sparse->profile().subsection_hotplug) {
+    ApplyWholeSection(w, op);
+    return;
+  }
   const Pfn pfn = w.SubPfn(op.off, op.first);
   const NrPages nr = w.g().PagesPerSubsection() * op.count;
   RefSection& r = w.ref[op.off];
@@ -260,6 +322,8 @@ RC_GTEST_PROP(SparseProp,
 RC_GTEST_PROP(SparseProp, DeactivatingWhatIsNotActiveWarnsAndChangesNothing,
               ()) {
   std::unique_ptr<World> w = GenWorld();
+  // v5.1 removes whole valid sections only (ApplyWholeSection).
+  RC_PRE(w->sparse->profile().subsection_hotplug);
   const int n = *rc::gen::inRange(0, 10);
   for (int i = 0; i < n; ++i) Apply(*w, GenOp(*w));
   // Pick a range that holds at least one inactive sub-section.
@@ -280,6 +344,21 @@ RC_GTEST_PROP(SparseProp, ActivateThenDeactivateRestoresTheStateBitForBit, ()) {
   RC_PRE(w->config.version != KernelVersion::kV5_3);
   const int n = *rc::gen::inRange(0, 10);
   for (int i = 0; i < n; ++i) Apply(*w, GenOp(*w));
+  if (!w->sparse->profile().subsection_hotplug) {
+    // v5.1: a whole section that is not valid, added and removed again.
+    const uint64_t off = *rc::gen::inRange<uint64_t>(0, kWindow);
+    RC_PRE(!w->ref[off].valid);
+    const std::vector<SectionState> before = w->sparse->SectionStates();
+    const Memmap memmap_before = w->sparse->memmap();
+    const size_t events = w->log.size();
+    const uint64_t sps = w->g().SubsectionsPerSection();
+    Apply(*w, Op{true, off, 0, sps});
+    Apply(*w, Op{false, off, 0, sps});
+    RC_ASSERT(w->sparse->SectionStates() == before);
+    RC_ASSERT(w->sparse->memmap() == memmap_before);
+    RC_ASSERT(w->log.size() == events);
+    return;
+  }
   // A run of inactive sub-sections.
   const uint64_t off = *rc::gen::inRange<uint64_t>(0, kWindow);
   const uint64_t sps = w->g().SubsectionsPerSection();
@@ -317,9 +396,14 @@ RC_GTEST_PROP(SparseProp, MemoryUsedIsProportionalToSectionsTouched, ()) {
       rc::gen::inRange<uint64_t>(0, g.NrMemSections()));
   std::set<uint64_t> touched(sections.begin(), sections.end());
   for (uint64_t nr : touched) {
-    RC_ASSERT(s.SparseAddSection(NodeId(0), g.SectionStart(SectionNr(nr)),
-                                 g.PagesPerSubsection(), nullptr)
-                  .ok());
+    // v5.1 adds whole sections only.
+    RC_ASSERT(
+        (s.profile().subsection_hotplug
+             ? s.SparseAddSection(NodeId(0), g.SectionStart(SectionNr(nr)),
+                                  g.PagesPerSubsection(), nullptr)
+             : s.SparseAddOneSection(NodeId(0), g.SectionStart(SectionNr(nr)),
+                                     nullptr))
+            .ok());
   }
   RC_ASSERT(s.sections().NumRoots() <= touched.size());
   // Per touched section at most: its root, its usage, two memmap runs.

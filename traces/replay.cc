@@ -299,7 +299,7 @@ absl::StatusOr<ReplayReport> Replayer::Run() {
             [&](const ExpectDax& e) {
               if (machine_ && !diverged_ && tm_.dax() == nullptr) {
                 Unsupported(
-                    s, "the dax stack is modelled for the v6.1 profile only");
+                    s, "the dax stack is not modelled for the v5.1 profile");
               }
               Check(s, machine_ && !diverged_ ? Dax(e) : std::nullopt);
             },

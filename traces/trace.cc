@@ -307,6 +307,7 @@ class Parser {
       LineScanner s(file_, EndOfFileLine(text_), "");
       return s.ErrorAt(0, "expected a 'boot' line before the end of the file");
     }
+    if (absl::Status st = CheckArchLines(); !st.ok()) return st;
     return std::move(trace_);
   }
 
@@ -344,12 +345,16 @@ class Parser {
       return s.ErrorAt(kw.pos,
                        "expected a keyword (geometry, profile, "
                        "toggle, kernel, cmdline, qemu, e820, numa, "
+                       "memblock, dma-limit, firmware-block-size, zones, "
+                       "memoryless-node, "
                        "boot, write, dimm, snapshot, schedule, "
                        "expect, thread)");
     }
     const std::string& k = kw.value;
     if (k == "geometry" || k == "profile" || k == "toggle" || k == "kernel" ||
-        k == "cmdline" || k == "qemu" || k == "e820" || k == "numa") {
+        k == "cmdline" || k == "qemu" || k == "e820" || k == "numa" ||
+        k == "memblock" || k == "dma-limit" || k == "firmware-block-size" ||
+        k == "zones" || k == "memoryless-node") {
       if (!step.thread.empty()) {
         return s.ErrorAt(kw.pos, Cat("expected an operation after 'thread ",
                                      step.thread, ":', got '", k, "'"));
@@ -572,6 +577,76 @@ class Parser {
       c.e820.push_back({s.line(), r->first, r->second, *type});
       return absl::OkStatus();
     }
+    if (k == "memblock") return MemblockLine(s, a);
+    if (k == "dma-limit" || k == "firmware-block-size") {
+      std::optional<AddrSetting>& slot =
+          k == "dma-limit" ? c.dma_limit : c.firmware_block_size;
+      if (absl::Status st = once(slot ? slot->line : 0); !st.ok()) return st;
+      if (absl::Status st = WantArgs(s, a, 2, Cat(k, " 0xHEX")); !st.ok()) {
+        return st;
+      }
+      absl::StatusOr<uint64_t> v =
+          HexValue(s, a[1], k == "dma-limit" ? "an address" : "a size",
+                   HexPrefix::kRequired);
+      if (!v.ok()) return v.status();
+      if (k == "firmware-block-size" && (*v == 0 || (*v & (*v - 1)) != 0)) {
+        return s.ErrorAt(a[1].pos, "expected a power of two");
+      }
+      slot = AddrSetting{s.line(), *v};
+      return absl::OkStatus();
+    }
+    if (k == "zones") {
+      if (absl::Status st = once(c.zones ? c.zones->line : 0); !st.ok()) {
+        return st;
+      }
+      if (absl::Status st = WantArgs(s, a, 2, "zones NAME,NAME,...");
+          !st.ok()) {
+        return st;
+      }
+      if (a[1].quoted || a[1].has_key) {
+        return s.ErrorAt(a[1].pos, "expected zone names joined with ','");
+      }
+      static constexpr std::string_view kOrder[] = {"DMA", "DMA32", "Normal",
+                                                    "Device"};
+      std::vector<std::string> names;
+      size_t col = a[1].pos;
+      size_t next = 0;  // index into kOrder the next name must be at or after
+      for (std::string_view n : model::Split(a[1].value, ',')) {
+        size_t i = next;
+        while (i < std::size(kOrder) && kOrder[i] != n) ++i;
+        if (i == std::size(kOrder)) {
+          return s.ErrorAt(col, Cat("expected DMA, DMA32, Normal or Device, "
+                                    "each once and in that order, got '",
+                                    n, "'"));
+        }
+        names.emplace_back(n);
+        next = i + 1;
+        col += n.size() + 1;
+      }
+      if (std::find(names.begin(), names.end(), "Normal") == names.end()) {
+        return s.ErrorAt(a[1].pos, "expected Normal among the zones");
+      }
+      c.zones = ZonesSetting{s.line(), std::move(names)};
+      return absl::OkStatus();
+    }
+    if (k == "memoryless-node") {
+      if (absl::Status st = WantArgs(s, a, 2, "memoryless-node N"); !st.ok()) {
+        return st;
+      }
+      if (a[1].quoted || a[1].has_key) {
+        return s.ErrorAt(a[1].pos, "expected a node id");
+      }
+      absl::StatusOr<int> node = ParseNodeId(s, a[1].pos, a[1].value, false);
+      if (!node.ok()) return node.status();
+      for (const NodeSetting& n : c.memoryless_nodes) {
+        if (n.node.value() == *node) {
+          return s.ErrorAt(a[1].pos, Cat("expected each node once, node ",
+                                         *node, " is at line ", n.line));
+        }
+      }
+      c.memoryless_nodes.push_back({s.line(), NodeId(*node)});
+      return absl::OkStatus();
+    }
     // numa
     if (a.size() < 3) {
       return s.ErrorAt(s.text().size(),
@@ -611,6 +686,95 @@ class Parser {
     }
     if (!has_node) return s.ErrorAt(s.text().size(), "expected node=N");
     c.numa.push_back(n);
+    return absl::OkStatus();
+  }
+
+  absl::Status MemblockLine(const LineScanner& s, const std::vector<Token>& a) {
+    if (a.size() < 3) {
+      return s.ErrorAt(s.text().size(),
+                       "expected 'memblock 0xSTART-0xEND node=N [hotplug] "
+                       "[nomap]'");
+    }
+    absl::StatusOr<std::pair<PhysAddr, PhysAddr>> r = AddrRange(s, a[1]);
+    if (!r.ok()) return r.status();
+    MemblockRange m;
+    m.line = s.line();
+    m.start = r->first;
+    m.last = r->second;
+    bool has_node = false;
+    for (size_t i = 2; i < a.size(); ++i) {
+      if (a[i].has_key && a[i].key == "node" && !a[i].quoted && !has_node) {
+        absl::StatusOr<int> node =
+            ParseNodeId(s, a[i].value_pos, a[i].value, false);
+        if (!node.ok()) return node.status();
+        m.node = NodeId(*node);
+        has_node = true;
+        continue;
+      }
+      bool* flag = nullptr;
+      if (!a[i].quoted && !a[i].has_key && a[i].value == "hotplug") {
+        flag = &m.hotplug;
+      } else if (!a[i].quoted && !a[i].has_key && a[i].value == "nomap") {
+        flag = &m.nomap;
+      }
+      if (flag == nullptr || *flag) {
+        return s.ErrorAt(a[i].pos, Cat("expected node=N, 'hotplug' or 'nomap' "
+                                       "(each at most once), got '",
+                                       a[i].Plain(), "'"));
+      }
+      *flag = true;
+    }
+    if (!has_node) return s.ErrorAt(s.text().size(), "expected node=N");
+    std::vector<MemblockRange>& mb = trace_.config.memblock;
+    if (!mb.empty() && mb.back().last >= m.start) {
+      return s.ErrorAt(a[1].pos, Cat("expected a region above the one at line ",
+                                     mb.back().line,
+                                     " (memblock regions are ascending and "
+                                     "disjoint)"));
+    }
+    mb.push_back(m);
+    return absl::OkStatus();
+  }
+
+  // The firmware lines must be the geometry's: e820 and numa for x86, the
+  // others for the architectures without e820.
+  absl::Status CheckArchLines() const {
+    const Config& c = trace_.config;
+    const bool x86 = c.geometry.text.rfind("x86_64", 0) == 0;
+    const std::string& g = c.geometry.text;
+    auto err = [&](int line, std::string_view kw, std::string_view why) {
+      return model::BadInput(
+          {std::string(file_), line, 1},
+          Cat("expected no '", kw, "' line on geometry ", g, " (", why, ")"));
+    };
+    if (x86) {
+      if (!c.memblock.empty()) {
+        return err(c.memblock.front().line, "memblock",
+                   "x86 boots from its e820 lines");
+      }
+      if (c.zones) return err(c.zones->line, "zones", "x86 has all its zones");
+      if (!c.memoryless_nodes.empty()) {
+        return err(c.memoryless_nodes.front().line, "memoryless-node",
+                   "x86 takes its nodes from the numa lines");
+      }
+    } else {
+      if (!c.e820.empty()) {
+        return err(c.e820.front().line, "e820",
+                   "only x86 has an e820 map; write memblock lines");
+      }
+      if (!c.numa.empty()) {
+        return err(c.numa.front().line, "numa",
+                   "the node is a field of each memblock line");
+      }
+    }
+    if (c.dma_limit && g.rfind("arm64", 0) != 0) {
+      return err(c.dma_limit->line, "dma-limit",
+                 "only arm64 reads a DMA limit from DT dma-ranges or IORT");
+    }
+    if (c.firmware_block_size && g != "ppc64" && g != "s390x") {
+      return err(c.firmware_block_size->line, "firmware-block-size",
+                 "only ppc64 (LMB size) and s390x (sclp rzm) have one");
+    }
     return absl::OkStatus();
   }
 
@@ -749,7 +913,9 @@ class Parser {
     if (k == "expect") return Expect(s, a);
     return s.ErrorAt(a[0].pos,
                      Cat("expected a keyword (geometry, profile, toggle, "
-                         "kernel, cmdline, qemu, e820, numa, boot, write, "
+                         "kernel, cmdline, qemu, e820, numa, memblock, "
+                         "dma-limit, firmware-block-size, zones, "
+                         "memoryless-node, boot, write, "
                          "dimm, snapshot, schedule, expect, thread), got "
                          "unknown keyword '",
                          k, "'"));
@@ -1049,6 +1215,21 @@ std::string PrintTrace(const Trace& t) {
                " node=", n.node.value(), n.hotplug ? " hotplug" : "",
                n.non_volatile ? " non-volatile" : "", "\n");
   }
+  if (c.zones) out += Cat("zones ", model::Join(c.zones->names, ","), "\n");
+  for (const NodeSetting& n : c.memoryless_nodes) {
+    out += Cat("memoryless-node ", n.node.value(), "\n");
+  }
+  if (c.dma_limit) out += Cat("dma-limit ", Hex16(c.dma_limit->value), "\n");
+  if (c.firmware_block_size) {
+    out +=
+        Sprintf("firmware-block-size 0x%llx\n",
+                static_cast<unsigned long long>(c.firmware_block_size->value));
+  }
+  for (const MemblockRange& m : c.memblock) {
+    out += Cat("memblock ", Hex16(m.start.value()), "-", Hex16(m.last.value()),
+               " node=", m.node.value(), m.hotplug ? " hotplug" : "",
+               m.nomap ? " nomap" : "", "\n");
+  }
   // A blank line before boot and each snapshot, and where operations start
   // after observations: the trace reads as paragraphs.
   bool prev_is_action = false;
@@ -1074,6 +1255,12 @@ Trace WithoutLineNumbers(Trace t) {
   }
   for (E820Entry& e : c.e820) e.line = 0;
   for (NumaRange& n : c.numa) n.line = 0;
+  for (MemblockRange& m : c.memblock) m.line = 0;
+  for (std::optional<AddrSetting>* a : {&c.dma_limit, &c.firmware_block_size}) {
+    if (a->has_value()) (*a)->line = 0;
+  }
+  if (c.zones) c.zones->line = 0;
+  for (NodeSetting& n : c.memoryless_nodes) n.line = 0;
   for (Step& s : t.steps) s.line = 0;
   return t;
 }

@@ -84,6 +84,49 @@ struct NumaRange {
   bool operator==(const NumaRange&) const = default;
 };
 
+// `memblock 0xSTART-0xEND node=N [hotplug] [nomap]`: a region of
+// memblock.memory as the architecture's early setup leaves it (non-x86
+// geometries; "Early memory node ranges" prints these), `last` inclusive;
+// hotplug is MEMBLOCK_HOTPLUG, nomap MEMBLOCK_NOMAP.
+struct MemblockRange {
+  int line = 0;
+  model::PhysAddr start;
+  model::PhysAddr last;
+  model::NodeId node;
+  bool hotplug = false;
+  bool nomap = false;
+
+  bool operator==(const MemblockRange&) const = default;
+};
+
+// `dma-limit 0xADDR` (arm64): the highest CPU address the platform's DMA
+// reaches (of_dma_get_max_cpu_address / the IORT), inclusive.
+// `firmware-block-size 0xHEX` (ppc64 LMB size, s390x sclp.rzm).
+struct AddrSetting {
+  int line = 0;
+  uint64_t value = 0;
+
+  bool operator==(const AddrSetting&) const = default;
+};
+
+// `zones NAME,NAME,...`: the zones the kernel is built with, as its "Zone
+// ranges:" block lists them (DMA, DMA32, Normal, Device; ZONE_MOVABLE is
+// always there and never listed).
+struct ZonesSetting {
+  int line = 0;
+  std::vector<std::string> names;  // in ZoneType order
+
+  bool operator==(const ZonesSetting&) const = default;
+};
+
+// `memoryless-node N`: an online node without memory.
+struct NodeSetting {
+  int line = 0;
+  model::NodeId node;
+
+  bool operator==(const NodeSetting&) const = default;
+};
+
 struct Config {
   TextSetting geometry;  // a model::Geometry name
   int profile_line = 0;
@@ -94,6 +137,11 @@ struct Config {
   std::optional<TextSetting> qemu;     // QEMU memory arguments, for the record
   std::vector<E820Entry> e820;         // in table order
   std::vector<NumaRange> numa;
+  std::vector<MemblockRange> memblock;   // non-x86 geometries, in order
+  std::optional<AddrSetting> dma_limit;  // arm64
+  std::optional<AddrSetting> firmware_block_size;  // ppc64, s390x
+  std::optional<ZonesSetting> zones;
+  std::vector<NodeSetting> memoryless_nodes;
 
   bool operator==(const Config&) const = default;
 };

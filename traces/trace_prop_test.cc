@@ -108,17 +108,52 @@ Config GenConfig() {
   if (*rc::gen::arbitrary<bool>()) c.kernel = TextSetting{0, *NonEmptyText()};
   if (*rc::gen::arbitrary<bool>()) c.cmdline = TextSetting{0, *Text()};
   if (*rc::gen::arbitrary<bool>()) c.qemu = TextSetting{0, *Text()};
-  const int n_e820 = *rc::gen::inRange(0, 5);
-  for (int i = 0; i < n_e820; ++i) {
-    const auto [a, b] = AddrRange();
-    c.e820.push_back({0, a, b, GenE820Type()});
+  const std::string& g = c.geometry.text;
+  if (g.rfind("x86_64", 0) == 0) {
+    const int n_e820 = *rc::gen::inRange(0, 5);
+    for (int i = 0; i < n_e820; ++i) {
+      const auto [a, b] = AddrRange();
+      c.e820.push_back({0, a, b, GenE820Type()});
+    }
+    const int n_numa = *rc::gen::inRange(0, 3);
+    for (int i = 0; i < n_numa; ++i) {
+      const auto [a, b] = AddrRange();
+      c.numa.push_back({0, a, b, *Node(false), *rc::gen::arbitrary<bool>(),
+                        *rc::gen::arbitrary<bool>()});
+    }
+    return c;
   }
-  const int n_numa = *rc::gen::inRange(0, 3);
-  for (int i = 0; i < n_numa; ++i) {
-    const auto [a, b] = AddrRange();
-    c.numa.push_back({0, a, b, *Node(false), *rc::gen::arbitrary<bool>(),
-                      *rc::gen::arbitrary<bool>()});
+  // memblock lines: ascending and disjoint, from sorted distinct addresses.
+  std::vector<uint64_t> addrs = *rc::gen::container<std::vector<uint64_t>>(
+      2 * *rc::gen::inRange(0, 5), U64());
+  std::sort(addrs.begin(), addrs.end());
+  addrs.erase(std::unique(addrs.begin(), addrs.end()), addrs.end());
+  for (size_t i = 0; i + 1 < addrs.size(); i += 2) {
+    c.memblock.push_back({0, PhysAddr(addrs[i]), PhysAddr(addrs[i + 1]),
+                          *Node(false), *rc::gen::arbitrary<bool>(),
+                          *rc::gen::arbitrary<bool>()});
   }
+  if (g.rfind("arm64", 0) == 0 && *rc::gen::arbitrary<bool>()) {
+    c.dma_limit = AddrSetting{0, *U64()};
+  }
+  if ((g == "ppc64" || g == "s390x") && *rc::gen::arbitrary<bool>()) {
+    c.firmware_block_size =
+        AddrSetting{0, uint64_t{1} << *rc::gen::inRange(0, 64)};
+  }
+  if (*rc::gen::arbitrary<bool>()) {
+    ZonesSetting z;
+    for (const char* name : {"DMA", "DMA32", "Normal", "Device"}) {
+      if (std::string_view(name) == "Normal" || *rc::gen::arbitrary<bool>()) {
+        z.names.emplace_back(name);
+      }
+    }
+    c.zones = z;
+  }
+  std::vector<int> nodes = *rc::gen::container<std::vector<int>>(
+      *rc::gen::inRange(0, 3), rc::gen::inRange(0, kMaxNodeId + 1));
+  std::sort(nodes.begin(), nodes.end());
+  nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  for (int n : nodes) c.memoryless_nodes.push_back({0, NodeId(n)});
   return c;
 }
 

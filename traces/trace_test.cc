@@ -295,7 +295,9 @@ TEST(ParseTraceErrorTest, OrderOfOperations) {
 TEST(ParseTraceErrorTest, UnknownKeywordsAndMissingFields) {
   EXPECT_EQ(ErrorOf("reboot\n"),
             "t:5:1: expected a keyword (geometry, profile, toggle, kernel, "
-            "cmdline, qemu, e820, numa, boot, write, dimm, snapshot, "
+            "cmdline, qemu, e820, numa, memblock, dma-limit, "
+            "firmware-block-size, zones, memoryless-node, boot, write, "
+            "dimm, snapshot, "
             "schedule, expect, thread), got unknown keyword 'reboot'");
   EXPECT_EQ(ErrorOf("expect zones node=0\n"),
             "t:5:8: expected what to expect (zone, iomem, block, block_size, "
@@ -359,7 +361,7 @@ TEST(ParseTraceErrorTest, UnknownKeywordsAndMissingFields) {
   EXPECT_EQ(
       std::string(
           ParseTrace("memhp-trace v1\nprofile v6.2\n", "t").status().message()),
-      "t:2:9: expected a profile (v5.3, v6.1, v7.1), got 'v6.2'");
+      "t:2:9: expected a profile (v5.1, v5.3, v6.1, v7.1), got 'v6.2'");
 }
 
 TEST(ParseTraceErrorTest, BadNumbers) {
@@ -497,6 +499,93 @@ TEST(ParseTraceTest, RandomMutationsOfTheCorpusNeverCrash) {
     }
   }
   EXPECT_GT(refused, 300u);
+}
+
+// The configuration of a non-x86 machine: memblock regions, the arm64 DMA
+// limit, the configured zones and memoryless nodes; printed in canonical
+// order whatever the input order, with 16-digit addresses.
+TEST(MemblockConfigTest, ParsesAndPrintsInCanonicalOrder) {
+  constexpr char kIn[] =
+      "memhp-trace v1\n"
+      "memblock 0x880000000-0x8FFFFFFFF   node=0 nomap\n"
+      "geometry arm64-4k\n"
+      "zones DMA,DMA32,Normal\n"
+      "profile v6.1\n"
+      "memoryless-node 2\n"
+      "dma-limit 0x3fffffff\n"
+      "memblock 0x900000000-0x93fffffff hotplug node=1\n"
+      "boot\n";
+  absl::StatusOr<Trace> t = ParseTrace(kIn, "t");
+  ASSERT_TRUE(t.ok()) << t.status();
+  ASSERT_EQ(t->config.memblock.size(), 2u);
+  EXPECT_EQ(t->config.memblock[0].line, 2);
+  EXPECT_TRUE(t->config.memblock[0].nomap);
+  EXPECT_TRUE(t->config.memblock[1].hotplug);
+  EXPECT_EQ(t->config.memblock[1].node, NodeId(1));
+  EXPECT_EQ(PrintTrace(*t),
+            "memhp-trace v1\n"
+            "geometry arm64-4k\n"
+            "profile v6.1\n"
+            "zones DMA,DMA32,Normal\n"
+            "memoryless-node 2\n"
+            "dma-limit 0x000000003fffffff\n"
+            "memblock 0x0000000880000000-0x00000008ffffffff node=0 nomap\n"
+            "memblock 0x0000000900000000-0x000000093fffffff node=1 hotplug\n"
+            "\n"
+            "boot\n");
+}
+
+// Firmware lines of the wrong architecture are refused at their own line:
+// an x86 trace cannot carry memblock lines, an arm64 trace cannot carry
+// e820 or numa lines, and only arm64 has a DMA limit.
+TEST(MemblockConfigTest, LinesOfAnotherArchitectureAreRefusedAtTheirLine) {
+  auto err = [](std::string_view text) {
+    absl::StatusOr<Trace> t = ParseTrace(text, "t");
+    return t.ok() ? std::string("OK") : std::string(t.status().message());
+  };
+  EXPECT_EQ(err("memhp-trace v1\ngeometry x86_64\nprofile v6.1\n"
+                "memblock 0x0-0xfff node=0\nboot\n"),
+            "t:4:1: expected no 'memblock' line on geometry x86_64 (x86 boots "
+            "from its e820 lines)");
+  EXPECT_EQ(err("memhp-trace v1\ngeometry arm64-4k\nprofile v6.1\n"
+                "memblock 0x0-0xfff node=0\n"
+                "e820 0x0000000000000000-0x000000000009fbff usable\nboot\n"),
+            "t:5:1: expected no 'e820' line on geometry arm64-4k (only x86 has "
+            "an e820 map; write memblock lines)");
+  EXPECT_EQ(err("memhp-trace v1\ngeometry riscv64\nprofile v6.1\n"
+                "dma-limit 0xffffffff\nmemblock 0x0-0xfff node=0\nboot\n"),
+            "t:4:1: expected no 'dma-limit' line on geometry riscv64 (only "
+            "arm64 reads a DMA limit from DT dma-ranges or IORT)");
+  EXPECT_EQ(err("memhp-trace v1\ngeometry arm64-4k\nprofile v6.1\n"
+                "firmware-block-size 0x10000000\nmemblock 0x0-0xfff node=0\n"
+                "boot\n"),
+            "t:4:1: expected no 'firmware-block-size' line on geometry "
+            "arm64-4k (only ppc64 (LMB size) and s390x (sclp rzm) have one)");
+}
+
+TEST(MemblockConfigTest, MalformedLinesNameTheColumn) {
+  EXPECT_EQ(ErrorOf("memblock 0x1000-0x1fff\n", true),
+            "t:4:23: expected 'memblock 0xSTART-0xEND node=N [hotplug] "
+            "[nomap]'");
+  EXPECT_EQ(ErrorOf("memblock 0x1000-0x1fff hotplug\n", true),
+            "t:4:31: expected node=N");
+  EXPECT_EQ(ErrorOf("memblock 0x1000-0x1fff node=0 movable\n", true),
+            "t:4:31: expected node=N, 'hotplug' or 'nomap' (each at most "
+            "once), got 'movable'");
+  EXPECT_EQ(ErrorOf("memblock 0x2000-0x2fff node=0\n"
+                    "memblock 0x1000-0x2000 node=0\n",
+                    true),
+            "t:5:10: expected a region above the one at line 4 (memblock "
+            "regions are ascending and disjoint)");
+  EXPECT_EQ(ErrorOf("zones DMA,Normal,DMA32\n", true),
+            "t:4:18: expected DMA, DMA32, Normal or Device, each once and in "
+            "that order, got 'DMA32'");
+  EXPECT_EQ(ErrorOf("zones DMA\n", true),
+            "t:4:7: expected Normal among the zones");
+  EXPECT_EQ(ErrorOf("firmware-block-size 0x3000\n", true),
+            "t:4:21: expected a power of two");
+  EXPECT_EQ(ErrorOf("memoryless-node 1\nmemoryless-node 1\n", true),
+            "t:5:17: expected each node once, node 1 is at line 4");
 }
 
 }  // namespace
