@@ -383,7 +383,9 @@ std::string Usage() {
          "  --geometry NAME   " +
          model::Join(model::Geometry::Names(), ", ") +
          " (default x86_64)\n"
-         "  --profile VERSION v5.3, v6.1, v7.1 (default v6.1)\n"
+         "  --profile VERSION " +
+         model::KernelVersionNames() +
+         " (default v6.1)\n"
          "  --toggle NAME     bring back the pre-fix logic of a reported bug\n"
          "                    (repeatable)\n"
          "  --layout FILE     the kernel's \"Early memory node ranges\" "

@@ -95,7 +95,8 @@ absl::Status MemoryBlocks::MemoryDevInit(const sparse::Sparse& sparse,
         MemoryBlock{.id = BlockId(id),
                     .start_section_nr = SectionNr(id * sections_per_block_),
                     .state = MemoryBlockState::kOnline,
-                    .dev_offline = false};
+                    .dev_offline = false,
+                    .boot = true};
   }
   return absl::OkStatus();
 }

@@ -52,6 +52,10 @@ struct MemoryBlock {
   bool dev_offline = true;
   // mem->group: the memory group the block was created for, or nullptr.
   MemoryGroup* group = nullptr;
+  // Created by memory_dev_init() at boot (the kernel has no such field; the
+  // invariants use it where a profile has no SECTION_IS_EARLY to tell boot
+  // memory from hot-added memory).
+  bool boot = false;
 };
 
 // How the architecture chooses memory_block_size_bytes().

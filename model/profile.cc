@@ -23,6 +23,15 @@ std::vector<KernelVersion> AllKernelVersions() {
           KernelVersion::kV7_1};
 }
 
+std::string KernelVersionNames() {
+  std::string out;
+  for (KernelVersion v : AllKernelVersions()) {
+    if (!out.empty()) out += ", ";
+    out += KernelVersionName(v);
+  }
+  return out;
+}
+
 KernelProfile KernelProfile::For(KernelVersion v) {
   KernelProfile p;
   p.version = v;

@@ -289,6 +289,8 @@ struct KernelProfile {
 
 // All profiles, oldest first.
 std::vector<KernelVersion> AllKernelVersions();
+// Their names for messages: "v5.1, v5.3, v6.1, v7.1".
+std::string KernelVersionNames();
 
 }  // namespace memhp::model
 

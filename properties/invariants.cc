@@ -192,7 +192,9 @@ absl::Status CheckBlocks(Machine& m) {
   const model::Geometry& g = m.geometry();
   const uint64_t spb = m.blocks().sections_per_block();
   for (const auto& [id, mem] : m.blocks().blocks()) {
-    bool early = false;
+    // A boot block may span holes. v5.1 has no SECTION_IS_EARLY: there
+    // the block's creation at boot says it.
+    bool early = !m.profile().has_mem_section_usage && mem.boot;
     for (uint64_t i = 0; i < spb; ++i) {
       early |=
           m.sparse().EarlySection(SectionNr(mem.start_section_nr.value() + i));

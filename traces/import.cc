@@ -46,7 +46,7 @@ absl::Status Release(const CaptureLog& log, Config& c) {
   absl::StatusOr<model::KernelProfile> p = model::KernelProfile::Parse(version);
   if (dot == std::string::npos || !p.ok()) {
     return s.ErrorAt(0, Cat("expected a kernel release with a profile (",
-                            "v5.3, v6.1, v7.1), got '", r, "'"));
+                            model::KernelVersionNames(), "), got '", r, "'"));
   }
   c.geometry = {0, "x86_64"};
   c.profile = p->version;

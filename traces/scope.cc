@@ -22,6 +22,11 @@ const std::vector<DmesgPattern>& ClaimedDmesgPatterns() {
       {"e820: remove [mem ", "", false, "e820__range_remove"},
       // NUMA (arch/x86/mm/numa.c numa_cleanup_meminfo).
       {"NUMA: Node ", "", false, "numa_cleanup_meminfo"},
+      // Its overlap error and warning ("node %d [mem ...] overlaps with node
+      // %d [mem ...]", "Warning: node %d [mem ...] overlaps with itself
+      // [mem ...]").
+      {"node ", "]", false, "numa_cleanup_meminfo"},
+      {"Warning: node ", "]", false, "numa_cleanup_meminfo"},
       // Zones and nodes (mm/page_alloc.c free_area_init and friends).
       {"Zone ranges:", "", true, "free_area_init"},
       {"Movable zone start for each node", "", true, "free_area_init"},

@@ -501,13 +501,9 @@ class Parser {
       absl::StatusOr<model::KernelProfile> p =
           model::KernelProfile::Parse(a[1].Plain());
       if (!p.ok()) {
-        std::vector<std::string_view> names;
-        for (model::KernelVersion v : model::AllKernelVersions()) {
-          names.push_back(model::KernelVersionName(v));
-        }
-        return s.ErrorAt(a[1].pos,
-                         Cat("expected a profile (", model::Join(names, ", "),
-                             "), got '", a[1].Plain(), "'"));
+        return s.ErrorAt(
+            a[1].pos, Cat("expected a profile (", model::KernelVersionNames(),
+                          "), got '", a[1].Plain(), "'"));
       }
       c.profile_line = s.line();
       c.profile = p->version;
