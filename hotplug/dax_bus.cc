@@ -494,9 +494,12 @@ Operation<int> DaxBus::DevmCreateDevDax(const DevDaxData& data, DevDax** out) {
   dev.numa_node = region.provider_node;
   // device_add(): on the bus, then the drivers are asked.
   dev.registered = true;
-  if (drivers_autoprobe_) (void)co_await DeviceAttach(dev);
-  // The mapping device of the initial allocation.
-  if (!dev.ranges.empty() && RangeLen(dev.ranges[0].range) != 0) {
+  dev.dax_class = data.dax_class;
+  // On the bus the drivers are asked; a class device has none.
+  if (drivers_autoprobe_ && !dev.dax_class) (void)co_await DeviceAttach(dev);
+  // The mapping device of the initial allocation (v5.10+).
+  if (m_.profile().dev_dax_multi_range && !dev.ranges.empty() &&
+      RangeLen(dev.ranges[0].range) != 0) {
     if (const int rc = RegisterDaxMapping(dev, 0); rc != 0) co_return rc;
   }
   if (out != nullptr) *out = &dev;
@@ -693,7 +696,7 @@ Operation<int> DaxBus::MappingStore(DevDax& dev, std::string_view buf) {
 
 DevDax* DaxBus::FindDevice(std::string_view name) {
   for (DevDax& d : devices_) {
-    if (d.registered && SysfsStreq(d.name, name)) return &d;
+    if (d.registered && !d.dax_class && SysfsStreq(d.name, name)) return &d;
   }
   return nullptr;
 }
@@ -721,10 +724,28 @@ void DaxBus::RemoveRegion(DaxRegion& region) {
   }
 }
 
+std::vector<std::string> DaxBus::ClassDaxLines() const {
+  std::vector<const DevDax*> devs;
+  for (const DevDax& d : devices_) {
+    if (d.registered && d.dax_class) devs.push_back(&d);
+  }
+  std::sort(devs.begin(), devs.end(),
+            [](const DevDax* a, const DevDax* b) { return a->name < b->name; });
+  std::vector<std::string> out;
+  for (const DevDax* d : devs) {
+    out.push_back(
+        Cat(d->name, " size=", d->Size(), " target_node=",
+            d->region->target_node < 0 ? std::string()
+                                       : Cat(d->region->target_node),
+            " resource=", Sprintf("%#llx", Ull(d->region->start().value()))));
+  }
+  return out;
+}
+
 std::vector<std::string> DaxBus::DaxLines() const {
   std::vector<const DevDax*> devs;
   for (const DevDax& d : devices_) {
-    if (d.registered) devs.push_back(&d);
+    if (d.registered && !d.dax_class) devs.push_back(&d);
   }
   // `ls /sys/bus/dax/devices`: byte order of the names.
   std::sort(devs.begin(), devs.end(),

@@ -106,6 +106,11 @@ struct DevDax {
   int numa_node = -1;
   std::set<int> mapping_ida;
   bool registered = false;  // device_add done, device_del not yet
+  // Registered on the "dax" class instead of the dax bus (dax_pmem_compat,
+  // DEV_DAX_CLASS, v5.1..v5.16): no driver binds it; dax_pmem_compat runs
+  // device_dax's probe on it directly (class_probed).
+  bool dax_class = false;
+  bool class_probed = false;
   DaxDeviceDriver* driver = nullptr;
 
   // device_dax's devres: the regions it requested in iomem_resource.
@@ -143,6 +148,7 @@ struct DevDaxData {
   const DevPagemap* pgmap = nullptr;
   int id = -1;
   uint64_t size = 0;
+  bool dax_class = false;  // subsys DEV_DAX_CLASS (the compat driver)
 };
 
 class DaxBus {
@@ -207,10 +213,14 @@ class DaxBus {
   // The /sys/bus/dax listing of the capture log: one line a device, in
   // `ls` order: "NAME driver=D size=N target_node=N align=N resource=0xHEX".
   std::vector<std::string> DaxLines() const;
+  // The same for /sys/class/dax (the compat view): "NAME size=N
+  // target_node=N resource=0xHEX", in `ls` order.
+  std::vector<std::string> ClassDaxLines() const;
   // available_size of a region.
   uint64_t DaxRegionAvailSize(const DaxRegion& region) const;
 
-  DevDax* FindDevice(std::string_view name);  // sysfs_streq
+  // A device on the bus by name (sysfs_streq); class devices are not.
+  DevDax* FindDevice(std::string_view name);
   DaxRegion* FindRegion(std::string_view provider);
   DaxDeviceDriver* FindDriver(std::string_view name);
   // The provider's devres released its region (dax_region_unregister).

@@ -17,7 +17,7 @@ DaxModules::DaxModules(Machine& m)
       kmem_(KmemDriver()),
       nvdimm_(m, pgmap_array_) {}
 
-void DaxModules::LoadModules() {
+void DaxModules::LoadModules(bool dax_pmem_compat) {
   // register_e820_pmem (device_initcall, built in): the e820_pmem platform
   // device. DIVERGENCE: asked here, before the modules; nothing observable
   // happens in between.
@@ -31,7 +31,7 @@ void DaxModules::LoadModules() {
   (void)model::RunToCompletion(nvdimm_.E820PmemProbe(hmem_ids));
   // dax_pmem: the nd driver of devdax-mode namespaces (nd_dax); at load
   // it finds only the unconfigured dax seeds.
-  nvdimm_.DaxPmemInit(bus_);
+  nvdimm_.DaxPmemInit(bus_, dax_pmem_compat);
   // module_init of device_dax (dax_init) and kmem (dax_kmem_init): driver
   // registration cannot fail here (distinct names, one match_always).
   const int dax_rc =

@@ -30,7 +30,10 @@ class DaxModules {
   // hmem_init (built in, a late initcall): call before userspace runs.
   // Then LoadModules: libnvdimm, nd_btt, nd_pmem, nd_e820, dax_pmem,
   // device_dax, kmem and dax_hmem, in that order.
-  void LoadModules();
+  // `dax_pmem_compat`: load dax_pmem_compat instead of dax_pmem (the
+  // /sys/class/dax interface; REQUIRES the profile's
+  // dax_pmem_compat_driver).
+  void LoadModules(bool dax_pmem_compat = false);
 
   Machine& machine() { return m_; }
   DaxBus& bus() { return bus_; }

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "hotplug/device_dax.h"
 #include "model/status.h"
 #include "model/strings.h"
 
@@ -13,10 +14,12 @@ namespace rc = model::rc;
 using model::Cat;
 using model::Operation;
 
-Operation<int> DaxPmemProbe(NvdimmBus& nd, DaxBus& bus, NdPfn& dev) {
+Operation<int> DaxPmemProbe(NvdimmBus& nd, DaxBus& bus, NdPfn& dev,
+                            bool compat) {
   Machine& m = bus.machine();
   const model::Geometry& g = m.geometry();
-  const std::string prefix = Cat("dax_pmem ", dev.name, ": ");
+  const std::string prefix =
+      Cat(compat ? "dax_pmem_compat " : "dax_pmem ", dev.name, ": ");
   if (const int r = nd.CommonProbe(dev); r != 0) co_return r;
   NdNamespaceIo& ns = *dev.ndns;
   // Parse the info block through ->rw_bytes.
@@ -70,7 +73,8 @@ Operation<int> DaxPmemProbe(NvdimmBus& nd, DaxBus& bus, NdPfn& dev) {
   const int r = co_await bus.DevmCreateDevDax({.region = region,
                                                .pgmap = &pgmap,
                                                .id = id,
-                                               .size = range.Len().value()},
+                                               .size = range.Len().value(),
+                                               .dax_class = compat},
                                               &dev_dax);
   if (r != 0) {
     bus.RemoveRegion(*region);
@@ -79,10 +83,29 @@ Operation<int> DaxPmemProbe(NvdimmBus& nd, DaxBus& bus, NdPfn& dev) {
   }
   dev.dax_region = region;
   dev.dev_dax = dev_dax;
+  if (compat) {
+    // dax_pmem_compat_probe: device_dax's probe, directly, in a devres
+    // group of the class device.
+    co_await model::Suspend(model::SuspendKind::kLockAcquire, "device_lock");
+    const int probe_rc = co_await DevDaxProbe(bus, *dev_dax);
+    if (probe_rc != 0) {
+      // devres_release_group (the probe undid itself), then the nd
+      // device's devres: the failed probe returns its -errno.
+      (void)co_await DaxPmemRelease(bus, m, dev);
+      co_return probe_rc;
+    }
+    dev_dax->class_probed = true;
+  }
   co_return 0;
 }
 
 Operation<bool> DaxPmemRelease(DaxBus& bus, Machine& m, NdPfn& dev) {
+  if (dev.dev_dax != nullptr && dev.dev_dax->class_probed) {
+    // dax_pmem_compat_release(): the device_dax group, under device_lock.
+    co_await model::Suspend(model::SuspendKind::kLockAcquire, "device_lock");
+    (void)co_await DevDaxRelease(bus, *dev.dev_dax);
+    dev.dev_dax->class_probed = false;
+  }
   if (dev.dev_dax != nullptr) {
     (void)co_await bus.UnregisterDevDax(*dev.dev_dax);
     dev.dev_dax = nullptr;

@@ -23,11 +23,17 @@ namespace memhp::hotplug {
 // with the pagemap, id as the namespace's, the whole data as size (the dax
 // bus then offers it to its drivers). Returns 0 or -errno; what was set up
 // is undone on failure, as devres does.
-model::Operation<int> DaxPmemProbe(NvdimmBus& nd, DaxBus& bus, NdPfn& dev);
+// `compat`: drivers/dax/pmem/compat.c dax_pmem_compat_probe (v5.1..v5.16):
+// the device goes on the "dax" class (DEV_DAX_CLASS), then dev_dax_probe
+// runs on it directly inside a devres group; its failure fails the probe.
+model::Operation<int> DaxPmemProbe(NvdimmBus& nd, DaxBus& bus, NdPfn& dev,
+                                   bool compat = false);
 
 // The devres of a successful probe, last first: unregister_dev_dax (its
 // driver released: device_dax unmaps, kmem tries its one-shot removal),
-// dax_region_unregister, the metadata released. dax_pmem has no remove.
+// dax_region_unregister, the metadata released. dax_pmem has no remove;
+// dax_pmem_compat_remove first releases the device_dax group of its class
+// device (dax_pmem_compat_release).
 model::Operation<bool> DaxPmemRelease(DaxBus& bus, Machine& m, NdPfn& dev);
 
 }  // namespace memhp::hotplug

@@ -81,14 +81,16 @@ std::optional<Operation<absl::Status>> NdSysfsWrite(DaxModules& dax,
     const std::string_view drv = parts[1];
     const std::string_view attr = parts[2];
     // The nd drivers the guest's modules register: libnvdimm's nd_bus,
-    // nd_region and nvdimm, then nd_pmem and dax_pmem.
+    // nd_region and nvdimm, then nd_pmem and dax_pmem (or
+    // dax_pmem_compat).
+    const bool dax_pmem =
+        !nd.dax_pmem_name().empty() && drv == nd.dax_pmem_name();
     const bool exists = drv == "nd_bus" || drv == "nd_region" ||
-                        drv == "nvdimm" || drv == "nd_pmem" ||
-                        drv == "dax_pmem";
+                        drv == "nvdimm" || drv == "nd_pmem" || dax_pmem;
     if (!exists) return Fail(Errno::kENOENT, p);
     // bind and unbind (add_bind_files), uevent; the nd bus has no new_id.
     if (attr == "uevent") return std::nullopt;
-    if (drv == "nd_pmem" || drv == "dax_pmem") {
+    if (drv == "nd_pmem" || dax_pmem) {
       if (attr == "bind") return AsStatus(nd.BindStore(drv, value), p);
       if (attr == "unbind") return AsStatus(nd.UnbindStore(drv, value), p);
       // The links to bound devices and to the module are directories.

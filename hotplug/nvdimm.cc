@@ -78,6 +78,13 @@ void ReleaseNamespaceEnable(Machine& m, NdNamespaceIo& ns) {
 NvdimmBus::NvdimmBus(Machine& m, DevPagemapRegistry& pgmap_array)
     : m_(m), pgmap_array_(pgmap_array) {}
 
+void NvdimmBus::DaxPmemInit(DaxBus& bus, bool compat) {
+  MEMHP_CHECK(!compat || m_.profile().dax_pmem_compat_driver)
+      << "dax_pmem_compat does not exist in " << m_.profile().name();
+  dax_bus_ = &bus;
+  dax_pmem_name_ = compat ? "dax_pmem_compat" : "dax_pmem";
+}
+
 bool NvdimmBus::RegisterE820Pmem() {
   const int rc = m_.iomem().WalkIomemResDesc(
       IoresDesc::kPersistentMemoryLegacy, kIoresourceMem, PhysAddr(0),
@@ -343,7 +350,7 @@ Operation<bool> NvdimmBus::NdDeviceRegister(NdPfn& dev) {
   dev.registered = true;
   // bus_probe_device(): nd_pmem takes pfn devices, dax_pmem dax devices.
   if (dev.is_dax() && dax_bus_ != nullptr) {
-    (void)co_await NdPfnAttach(dev, "dax_pmem");
+    (void)co_await NdPfnAttach(dev, dax_pmem_name_);
   } else if (!dev.is_dax() && nd_pmem_loaded_) {
     (void)co_await NdPfnAttach(dev, "nd_pmem");
   }
@@ -392,8 +399,8 @@ int NvdimmBus::CommonProbe(NdPfn& dev) {
 Operation<int> NvdimmBus::NdPfnAttach(NdPfn& dev, std::string_view drv) {
   co_await model::Suspend(model::SuspendKind::kLockAcquire, "device_lock");
   int r = 0;
-  if (drv == "dax_pmem") {
-    r = co_await DaxPmemProbe(*this, *dax_bus_, dev);
+  if (drv == dax_pmem_name_) {
+    r = co_await DaxPmemProbe(*this, *dax_bus_, dev, drv == "dax_pmem_compat");
   } else {
     r = co_await NdPmemProbePfn(dev);
   }
@@ -467,7 +474,7 @@ Operation<int> NvdimmBus::NdPmemProbePfn(NdPfn& dev) {
 
 Operation<bool> NvdimmBus::NdPfnRelease(NdPfn& dev) {
   co_await model::Suspend(model::SuspendKind::kLockAcquire, "device_lock");
-  if (dev.driver == "dax_pmem") {
+  if (dev.driver == dax_pmem_name_) {
     (void)co_await DaxPmemRelease(*dax_bus_, m_, dev);
   } else {
     // nd_pmem_remove(), then devres: devm_memremap_pages_release, the

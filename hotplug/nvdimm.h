@@ -157,7 +157,13 @@ class NvdimmBus {
 
   // dax_pmem's module_init: nd_driver_register; driver_attach finds only
   // seeds without a namespace (-ENODEV). Its dax devices go on `bus`.
-  void DaxPmemInit(DaxBus& bus) { dax_bus_ = &bus; }
+  // `compat`: dax_pmem_compat instead (drivers/dax/pmem/compat.c, v5.1 ..
+  // v5.16; REQUIRES the profile's dax_pmem_compat_driver): the same nd
+  // driver type under that name, whose devices go on the "dax" class.
+  void DaxPmemInit(DaxBus& bus, bool compat = false);
+  // The loaded dax_pmem driver's name ("dax_pmem", "dax_pmem_compat"), or
+  // "" before it loads.
+  std::string_view dax_pmem_name() const { return dax_pmem_name_; }
 
   // Kernel: drivers/base/bus.c bind_store / unbind_store (v6.1) of
   // /sys/bus/nd/drivers/DRV, DRV nd_pmem or dax_pmem: the device named by
@@ -236,6 +242,7 @@ class NvdimmBus {
   Machine& m_;
   DevPagemapRegistry& pgmap_array_;
   DaxBus* dax_bus_ = nullptr;  // dax_pmem loaded
+  std::string dax_pmem_name_;
   // During a probe: the personality a raw namespace's probe found, and the
   // seeds created, registered once the probe is over.
   NdPfn* found_ = nullptr;

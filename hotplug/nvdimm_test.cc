@@ -71,7 +71,7 @@ class NvdimmTest : public ::testing::Test {
     m_.set_system_running(true);
     if (before_modules) before_modules();
     boot_dmesg_ = m_.log().DmesgLines(0).size();
-    dax_->LoadModules();
+    dax_->LoadModules(pmem_compat_);
   }
 
   // The errno of the write, or 0; -1 when the model has no such file.
@@ -103,6 +103,7 @@ class NvdimmTest : public ::testing::Test {
   Machine m_;
   std::unique_ptr<DaxModules> dax_;
   size_t boot_dmesg_ = 0;
+  bool pmem_compat_ = false;  // dax_pmem_compat instead of dax_pmem
 };
 
 // pmem-legacy-1g-at-4g: nd_e820 makes region0 with namespace0.0; nd_pmem
@@ -601,6 +602,52 @@ TEST_F(NvdimmV53Test, UnalignedRawNamespaceFailsInAddPages) {
   EXPECT_EQ(dax_->bus().DaxLines().size(), 1u);
   EXPECT_EQ(dax_->bus().DaxLines()[0].find("dax0.0 driver= "), 0u)
       << dax_->bus().DaxLines()[0];
+}
+
+// v5.3 with dax_pmem_compat loaded instead of dax_pmem (DEV_DAX_PMEM_COMPAT,
+// the deprecated /sys/class/dax interface): the device is on the "dax"
+// class, not the bus: device_dax runs on it directly, no driver can be
+// bound or unbound on the bus, and unbinding dax_pmem_compat takes it all
+// down.
+TEST_F(NvdimmV53Test, CompatDriverPutsTheDeviceOnTheDaxClass) {
+  pmem_compat_ = true;
+  Boot("memmap=1G!4G");
+  const std::string compat_bind = "/sys/bus/nd/drivers/dax_pmem_compat/bind";
+  // dax_pmem is not loaded: its directory does not exist.
+  EXPECT_EQ(Write(kDaxPmemBind, "dax0.0"), Err(Errno::kENOENT));
+  ASSERT_EQ(Write(kUnbind, "namespace0.0"), 0);
+  ASSERT_EQ(Write(Cat(kDax0, "uuid"), kUuid), 0);
+  ASSERT_EQ(Write(Cat(kDax0, "mode"), "pmem"), 0);
+  ASSERT_EQ(Write(Cat(kDax0, "namespace"), "namespace0.0"), 0);
+  EXPECT_EQ(Write(compat_bind, "dax0.0"), 0);
+  EXPECT_TRUE(dax_->bus().DaxLines().empty());
+  EXPECT_EQ(dax_->bus().ClassDaxLines(),
+            std::vector<std::string>{
+                "dax0.0 size=1054867456 target_node=0 resource=0x101200000"});
+  // device_dax's reservation and mapping are there all the same.
+  EXPECT_TRUE(HasIomem("  101200000-13fffffff : dax0.0"));
+  EXPECT_EQ(Device().spanned_pages.value(), 262144u);
+  // The dax bus does not know the device.
+  EXPECT_EQ(Write("/sys/bus/dax/drivers/device_dax/unbind", "dax0.0"),
+            Err(Errno::kENODEV));
+  EXPECT_EQ(Write("/sys/bus/dax/drivers/kmem/new_id", "dax0.0"), 0);
+  EXPECT_EQ(Write("/sys/bus/dax/devices/dax0.0/size", "0"),
+            Err(Errno::kENOENT));
+  EXPECT_FALSE(HasIomem("    101200000-13fffffff : System RAM"));
+  EXPECT_EQ(Write("/sys/bus/nd/drivers/dax_pmem_compat/unbind", "dax0.0"), 0);
+  EXPECT_TRUE(dax_->bus().ClassDaxLines().empty());
+  EXPECT_FALSE(HasIomem("  101200000-13fffffff : dax0.0"));
+  EXPECT_FALSE(HasIomem("  100000000-1011fffff : namespace0.0"));
+}
+
+// The compat driver is v5.1..v5.16 only.
+TEST(NvdimmCompatTest, NotInV61) {
+  EXPECT_FALSE(
+      model::KernelProfile::For(KernelVersion::kV6_1).dax_pmem_compat_driver);
+  EXPECT_TRUE(
+      model::KernelProfile::For(KernelVersion::kV5_3).dax_pmem_compat_driver);
+  EXPECT_TRUE(
+      model::KernelProfile::For(KernelVersion::kV5_1).dax_pmem_compat_driver);
 }
 
 }  // namespace

@@ -96,6 +96,7 @@ KernelProfile KernelProfile::For(KernelVersion v) {
       p.nsio_enable_takes_size = false;
       p.dev_dax_multi_range = false;
       p.dax_hmem = false;
+      p.dax_pmem_compat_driver = true;
       break;
     case KernelVersion::kV6_1:
       // Defaults are 6.1.192 (Debian), stable backports included.

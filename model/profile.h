@@ -219,6 +219,11 @@ struct KernelProfile {
   // \"hmem\" devices"). False in v5.3: no hmem devices; the guest's
   // dax_hmem module does not exist.
   bool dax_hmem = true;
+  // The dax_pmem_compat driver exists (CONFIG_DEV_DAX_PMEM_COMPAT, v5.1
+  // through v5.16): loaded in place of dax_pmem it registers the dax
+  // device on the "dax" class (/sys/class/dax) instead of the dax bus and
+  // probes it with device_dax directly. False from v5.17 (removed).
+  bool dax_pmem_compat_driver = false;
 
   // --- mm/memory_hotplug.c: online_pages / offline_pages ------------------
   // online_pages() frees the whole range and offline_pages() refuses a range

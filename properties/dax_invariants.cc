@@ -28,7 +28,14 @@ absl::Status CheckBinding(DaxModules& dax) {
       return InvariantViolation(
           "DAX-1", Cat(d.name, " is bound to an unregistered driver"));
     }
-    const bool want_alive = d.driver == &dax.device_dax();
+    // A compat class device is alive while dax_pmem_compat's direct
+    // dev_dax_probe holds it.
+    const bool want_alive =
+        d.driver == &dax.device_dax() || (d.dax_class && d.class_probed);
+    if (d.dax_class && d.driver != nullptr) {
+      return InvariantViolation(
+          "DAX-1", Cat(d.name, " is a class device with a driver"));
+    }
     if (d.alive != want_alive) {
       return InvariantViolation(
           "DAX-1",
@@ -84,7 +91,7 @@ const Resource* FindExact(const Resource* r, uint64_t start, uint64_t end,
 absl::Status CheckDeviceDaxReservations(DaxModules& dax) {
   const Resource* top = dax.machine().iomem().root()->child;
   for (const DevDax& d : dax.bus().devices()) {
-    if (d.driver != &dax.device_dax()) continue;
+    if (d.driver != &dax.device_dax() && !d.class_probed) continue;
     for (const hotplug::DevDaxRange& dr : d.ranges) {
       const Resource* res =
           FindExact(top, dr.range.start.value(), dr.range.end.value(), d.name);
