@@ -264,6 +264,99 @@ int NdPfnClearMemmapErrors(Machine& m, NdPfn& nd_pfn, std::string_view prefix) {
                              prefix);
 }
 
+// Kernel: drivers/nvdimm/pfn_devs.c trim_pfn_device (v5.2, the last
+// release with section padding): a start_pad up to the next section when
+// the section below the namespace holds System RAM or another region, an
+// end_trunc down to min(section, align) when the section above does, or the
+// end is not aligned to the device's align.
+void TrimPfnDevice(Machine& m, const NdPfn& nd_pfn, uint64_t& start_pad,
+                   uint64_t& end_trunc) {
+  const model::Geometry& g = m.geometry();
+  const NdNamespaceIo& ns = *nd_pfn.ndns;
+  const NdRegion& region = *nd_pfn.region;
+  const uint64_t section = g.PagesPerSection().value() << g.page_shift();
+  const uint64_t start = ns.res.start.value();
+  const uint64_t len = ns.res.Len().value();
+  const uint64_t end = start + len;
+  start_pad = 0;
+  end_trunc = 0;
+  auto mixed = [&](uint64_t s, uint64_t n) {
+    return m.iomem().RegionIntersects(model::PhysAddr(s), model::ByteSize(n),
+                                      kIoresourceSystemRam, IoresDesc::kNone) ==
+           RegionIntersection::kMixed;
+  };
+  uint64_t adjust = start - AlignDown(start, section);
+  uint64_t size = len + adjust;
+  if (mixed(start - adjust, size) ||
+      region.bus->NdRegionConflict(region, start - adjust, size)) {
+    start_pad = AlignUp(start, section) - start;
+  }
+  adjust = AlignUp(end, section) - end;
+  size = len + adjust;
+  if (mixed(start, size) || !IsAligned(end, nd_pfn.align) ||
+      region.bus->NdRegionConflict(region, start, size)) {
+    // phys_pmem_align_down().
+    end_trunc =
+        end - std::min(AlignDown(end, section), AlignDown(end, nd_pfn.align));
+  }
+}
+
+// Kernel: nd_pfn_init of v5.2 (nd_pfn_section_padding): trim_pfn_device,
+// then the memmap reserve for section-aligned pfns and the data offset at
+// max(align, PMD_SIZE) (mode pmem) or align (mode ram).
+int NdPfnInitSectionPadded(Machine& m, NdPfn& nd_pfn, std::string_view prefix) {
+  const model::Geometry& g = m.geometry();
+  NdNamespaceIo& ns = *nd_pfn.ndns;
+  const uint64_t page = uint64_t{1} << g.page_shift();
+  const uint64_t reserve = NdInfoBlockReserve(g);
+  uint64_t start_pad = 0;
+  uint64_t end_trunc = 0;
+  TrimPfnDevice(m, nd_pfn, start_pad, end_trunc);
+  if (start_pad + end_trunc != 0) {
+    m.log().Printk(model::LogLevel::kInfo,
+                   Sprintf("%s%s alignment collision, truncate %d bytes",
+                           std::string(prefix).c_str(), ns.name.c_str(),
+                           static_cast<int>(start_pad + end_trunc)));
+  }
+  const uint64_t start = ns.res.start.value() + start_pad;
+  const uint64_t size = ns.res.Len().value();
+  const uint64_t per_section = g.PagesPerSection().value();
+  const uint64_t npfns_reserved =
+      AlignUp((size - start_pad - end_trunc - reserve) / page, per_section);
+  uint64_t offset = 0;
+  if (nd_pfn.mode == PfnMode::kPmem) {
+    const uint64_t pmd = NdPfnSupportedAlignments(g)[1];
+    offset = AlignUp(start + reserve + 64 * npfns_reserved,
+                     std::max(nd_pfn.align, pmd)) -
+             start;
+  } else if (nd_pfn.mode == PfnMode::kRam) {
+    offset = AlignUp(start + reserve, nd_pfn.align) - start;
+  } else {
+    return rc::kENXIO;
+  }
+  if (offset + start_pad + end_trunc >= size) {
+    m.log().Printk(
+        model::LogLevel::kErr,
+        Cat(prefix, ns.name, " unable to satisfy requested alignment"));
+    return rc::kENXIO;
+  }
+  NdPfnSb sb;
+  sb.dax_sig = nd_pfn.is_dax();
+  sb.uuid = *nd_pfn.uuid;
+  sb.mode = nd_pfn.mode;
+  sb.dataoff = offset;
+  sb.npfns = (size - offset - start_pad - end_trunc) / 4096;
+  sb.start_pad = static_cast<uint32_t>(start_pad);
+  sb.end_trunc = static_cast<uint32_t>(end_trunc);
+  sb.align = static_cast<uint32_t>(nd_pfn.align);
+  sb.version_minor = 3;
+  sb.page_struct_size = 0;
+  sb.page_size = 0;
+  nd_pfn.pfn_sb = sb;
+  ns.info_block = sb;
+  return 0;
+}
+
 // Kernel: nd_pfn_init (v6.1).
 int NdPfnInit(Machine& m, NdPfn& nd_pfn, std::string_view prefix) {
   const model::Geometry& g = m.geometry();
@@ -271,6 +364,9 @@ int NdPfnInit(Machine& m, NdPfn& nd_pfn, std::string_view prefix) {
   if (r == 0) return NdPfnClearMemmapErrors(m, nd_pfn, prefix);
   if (r != rc::kENODEV) return r;
   // No info block: init.
+  if (m.profile().nd_pfn_section_padding) {
+    return NdPfnInitSectionPadded(m, nd_pfn, prefix);
+  }
   NdNamespaceIo& ns = *nd_pfn.ndns;
   const uint64_t page = uint64_t{1} << g.page_shift();
   const uint64_t start = ns.res.start.value();
@@ -341,7 +437,10 @@ int NvdimmSetupPfn(Machine& m, NdPfn& nd_pfn, DevPagemap& pgmap,
     if (sb.dataoff < reserve) return rc::kEINVAL;
   } else if (nd_pfn.mode == PfnMode::kPmem) {
     const uint64_t range_len = end - base + 1;
-    const uint64_t npfns = (range_len - sb.dataoff) >> g.page_shift();
+    uint64_t npfns = (range_len - sb.dataoff) >> g.page_shift();
+    // Before v5.3 counted in whole sections.
+    const bool padded = m.profile().nd_pfn_section_padding;
+    if (padded) npfns = AlignUp(npfns, g.PagesPerSection().value());
     if (sb.npfns > npfns) {
       m.log().Printk(
           model::LogLevel::kInfo,
@@ -352,7 +451,10 @@ int NvdimmSetupPfn(Machine& m, NdPfn& nd_pfn, DevPagemap& pgmap,
     // init_altmap_base / init_altmap_reserve: from the subsection below
     // the namespace.
     const uint64_t base_pfn = base >> g.page_shift();
-    const uint64_t per_sub = g.PagesPerSubsection().value();
+    // init_altmap_base: the sub-section (v5.1: the section) below the
+    // namespace.
+    const uint64_t per_sub =
+        padded ? g.PagesPerSection().value() : g.PagesPerSubsection().value();
     const uint64_t aligned_pfn = AlignDown(base_pfn, per_sub);
     pgmap.altmap.base_pfn = model::Pfn(aligned_pfn);
     pgmap.altmap.reserve =

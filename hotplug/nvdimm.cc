@@ -117,6 +117,17 @@ bool NvdimmBus::HasDevice(std::string_view name) const {
   return false;
 }
 
+bool NvdimmBus::NdRegionConflict(const NdRegion& region, uint64_t start,
+                                 uint64_t size) const {
+  for (const NdRegion& r : regions_) {
+    if (&r == &region) continue;
+    if (r.range.start.value() < start + size && start <= r.range.end.value()) {
+      return true;
+    }
+  }
+  return false;
+}
+
 NdPfn* NvdimmBus::FindNdPfn(std::string_view name) {
   for (NdRegion& r : regions_) {
     for (NdPfn& d : r.pfns) {
@@ -165,7 +176,8 @@ Operation<int> NvdimmBus::E820PmemProbe(const std::set<int>& taken_ids) {
                         .range = r,
                         .numa_node = numa_node,
                         .target_node = nid,
-                        .pagemap = true});
+                        .pagemap = true,
+                        .bus = this});
     NdRegion& region = regions_.back();
     // nd_region_probe() -> nd_region_register_namespaces() ->
     // create_namespace_io(): the one raw namespace, id 0 of the region.

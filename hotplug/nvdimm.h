@@ -49,6 +49,7 @@
 namespace memhp::hotplug {
 
 struct NdRegion;
+class NvdimmBus;
 
 // struct nd_namespace_io of a raw ("label-less") namespace, with what
 // nd_pmem's probe left in its devres.
@@ -83,6 +84,7 @@ struct NdRegion {
   // The pfn and dax devices in registration order, and the seeds
   // (nd_region->pfn_seed, dax_seed). btt0.N: the btt seed's name.
   std::list<NdPfn> pfns;
+  const NvdimmBus* bus = nullptr;  // the bus it is on (nd_region_conflict)
   NdPfn* pfn_seed = nullptr;
   NdPfn* dax_seed = nullptr;
   std::string btt_seed;
@@ -192,6 +194,10 @@ class NvdimmBus {
                                     std::string_view buf);
 
   NdPfn* FindNdPfn(std::string_view name);
+  // Kernel: drivers/nvdimm/region_devs.c nd_region_conflict: another region
+  // of the bus overlaps [start, start + size).
+  bool NdRegionConflict(const NdRegion& region, uint64_t start,
+                        uint64_t size) const;
   // Kernel: nvdimm_namespace_common_probe (v6.1) for a pfn/dax device:
   // -ENODEV without a namespace, -EBUSY while the namespace has a driver,
   // -ENODEV below ND_MIN_NAMESPACE_SIZE. (pmem_should_map_pages() reads a

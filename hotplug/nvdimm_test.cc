@@ -70,7 +70,7 @@ class NvdimmTest : public ::testing::Test {
     if (m_.profile().dax_hmem) dax_->hmem().HmemInit(m_);
     m_.set_system_running(true);
     if (before_modules) before_modules();
-    boot_dmesg_ = m_.log().DmesgLines(0).size();
+    boot_dmesg_ = m_.log().size();
     dax_->LoadModules(pmem_compat_);
   }
 
@@ -86,7 +86,8 @@ class NvdimmTest : public ::testing::Test {
   std::vector<std::string> DmesgSince(size_t from) const {
     return m_.log().DmesgLines(from);
   }
-  size_t DmesgSize() const { return m_.log().DmesgLines(0).size(); }
+  // DmesgLines(from) counts events (a WARN is several lines).
+  size_t DmesgSize() const { return m_.log().size(); }
   bool HasIomem(std::string_view line) const {
     for (const std::string& l : IomemLines(m_)) {
       if (l == line) return true;
@@ -648,6 +649,52 @@ TEST(NvdimmCompatTest, NotInV61) {
       model::KernelProfile::For(KernelVersion::kV5_3).dax_pmem_compat_driver);
   EXPECT_TRUE(
       model::KernelProfile::For(KernelVersion::kV5_1).dax_pmem_compat_driver);
+}
+
+// --- v5.1: section padding of a new info block (nd_pfn_section_padding) ---
+//
+// memmap=192M!0x104000000: the section below the namespace also holds
+// System RAM (4G..4G+64M), so trim_pfn_device pads the start to the next
+// section; the end is section- and PMD-aligned. The memmap reserve counts
+// section-aligned pfns (32768 pages: 2 MiB) and the data starts at the next
+// PMD boundary:
+//
+//   4G      4G+64M    4G+128M 4G+132M                    4G+256M
+//   |RAM    |namespace0.0 .................................|
+//           | start_pad |info+memmap|dax0.0               |
+//           |<- metadata reserved ->| (dax_pmem: from the namespace start)
+class NvdimmV51Test : public NvdimmTest {
+ protected:
+  NvdimmV51Test() : NvdimmTest(KernelVersion::kV5_1) {}
+};
+
+TEST_F(NvdimmV51Test, NewInfoBlockIsPaddedToTheNextSection) {
+  Boot("memmap=192M!0x104000000");
+  ASSERT_EQ(Write(kUnbind, "namespace0.0"), Err(Errno::kENODEV))
+      << "the raw namespace shares a section with System RAM and cannot be "
+         "mapped in v5.1";
+  ASSERT_EQ(Write(Cat(kDax0, "uuid"), kUuid), 0);
+  ASSERT_EQ(Write(Cat(kDax0, "mode"), "pmem"), 0);
+  ASSERT_EQ(Write(Cat(kDax0, "namespace"), "namespace0.0"), 0);
+  const size_t from = DmesgSize();
+  EXPECT_EQ(Write(kDaxPmemBind, "dax0.0"), 0);
+  EXPECT_EQ(DmesgSince(from),
+            std::vector<std::string>{
+                "dax_pmem dax0.0: namespace0.0 alignment collision, truncate "
+                "67108864 bytes"});
+  const NdNamespaceIo* ns = Ns("namespace0.0");
+  ASSERT_TRUE(ns->info_block.has_value());
+  EXPECT_EQ(ns->info_block->start_pad, 0x4000000u);
+  EXPECT_EQ(ns->info_block->end_trunc, 0u);
+  EXPECT_EQ(ns->info_block->dataoff, 0x400000u);
+  EXPECT_EQ(ns->info_block->npfns, 31744u);
+  EXPECT_EQ(ns->info_block->version_minor, 3u);
+  EXPECT_TRUE(HasIomem("  104000000-1043fffff : namespace0.0"));
+  EXPECT_TRUE(HasIomem("  108400000-10fffffff : dax0.0"));
+  EXPECT_EQ(dax_->bus().DaxLines(),
+            std::vector<std::string>{
+                "dax0.0 driver=device_dax size=130023424 target_node=0 "
+                "align=2097152 resource=0x108400000"});
 }
 
 }  // namespace

@@ -66,6 +66,7 @@ KernelProfile KernelProfile::For(KernelVersion v) {
       // the reservation, a failed add_memory() keeps it.
       p.kmem_remove_leaks_reservation = true;
       p.kmem_add_failure_leaks_reservation = true;
+      p.nd_pfn_section_padding = true;
       break;
     case KernelVersion::kV5_3:
       p.pfn_valid_rejects_pfn_overflow = false;

@@ -224,6 +224,16 @@ struct KernelProfile {
   // device on the "dax" class (/sys/class/dax) instead of the dax bus and
   // probes it with device_dax directly. False from v5.17 (removed).
   bool dax_pmem_compat_driver = false;
+  // nd_pfn_init pads a new info block's namespace to sections where they
+  // collide with System RAM or another region (trim_pfn_device: start_pad,
+  // end_trunc, dev_info "%s alignment collision, truncate %d bytes"), the
+  // memmap reserve counts section-aligned pfns, the PMEM data offset aligns
+  // to max(align, PMD_SIZE) and the altmap starts at the section below the
+  // namespace. Removed in v5.3 ("libnvdimm/pfn: Stop padding pmem
+  // namespaces to section alignment", with sub-section hotplug). True in
+  // v5.1, written from v5.2's pfn_devs.c (the last release with it; v5.1's
+  // own file is not in the index).
+  bool nd_pfn_section_padding = false;
 
   // --- mm/memory_hotplug.c: online_pages / offline_pages ------------------
   // online_pages() frees the whole range and offline_pages() refuses a range

@@ -298,8 +298,7 @@ absl::StatusOr<ReplayReport> Replayer::Run() {
             },
             [&](const ExpectDax& e) {
               if (machine_ && !diverged_ && tm_.dax() == nullptr) {
-                Unsupported(
-                    s, "the dax stack is not modelled for the v5.1 profile");
+                Unsupported(s, "the dax stack is not loaded");
               }
               Check(s, machine_ && !diverged_ ? Dax(e) : std::nullopt);
             },

@@ -28,14 +28,12 @@ absl::Status TraceMachine::Boot(std::string_view file) {
   }
   // The dax stack's rules are modelled for v6.1 and, through the profile's
   // switches, for v7.1 (dax_match_type, hmem_regions_default_to_kmem,
-  // hmem_platform_device: the guest loads the same modules) and v5.3 (no
-  // dax_hmem; kmem_multi_range, the nd_pfn and dev_dax switches). v5.1's
-  // libnvdimm (section padding of the info block) is not modelled.
-  if (config_.profile != model::KernelVersion::kV5_1) {
-    dax_ = std::make_unique<hotplug::DaxModules>(*machine_);
-    // hmem_init is a late initcall: before userspace.
-    if (machine_->profile().dax_hmem) dax_->hmem().HmemInit(*machine_);
-  }
+  // hmem_platform_device: the guest loads the same modules), v5.3 (no
+  // dax_hmem; kmem_multi_range, the nd_pfn and dev_dax switches) and v5.1
+  // (kmem's leaks, nd_pfn_section_padding).
+  dax_ = std::make_unique<hotplug::DaxModules>(*machine_);
+  // hmem_init is a late initcall: before userspace.
+  if (machine_->profile().dax_hmem) dax_->hmem().HmemInit(*machine_);
   machine_->set_system_running(true);
   // The guest's /init loads device_dax, kmem and dax_hmem.
   if (dax_) dax_->LoadModules();
@@ -70,11 +68,10 @@ StepOutcome TraceMachine::Write(const traces::Write& w) {
       hotplug::SysfsWrite(*machine_, w.path, w.value);
   if (!op && dax_) op = hotplug::DaxSysfsWrite(*dax_, w.path, w.value);
   if (!op) {
-    return {
-        .supported = false,
-        .reason = dax_ || !w.path.starts_with("/sys/bus/dax")
-                      ? "a sysfs file the model does not have"
-                      : "the dax stack is not modelled for the v5.1 profile"};
+    return {.supported = false,
+            .reason = dax_ || !w.path.starts_with("/sys/bus/dax")
+                          ? "a sysfs file the model does not have"
+                          : "the dax stack is not loaded"};
   }
   return {.result = model::RunToCompletion(std::move(*op))};
 }
