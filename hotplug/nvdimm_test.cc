@@ -97,6 +97,18 @@ class NvdimmTest : public ::testing::Test {
   const Zone& Device() {
     return m_.NodeData(model::NodeId(0))->zone(ZoneType::kDevice);
   }
+  // What `ndctl create-namespace -e namespace0.0 -m devdax` writes before
+  // it enables dax0.0: namespace0.0 off nd_pmem (unless it is not bound),
+  // the seed's uuid, mode pmem and the namespace.
+  void ConfigureDax0(bool unbind_namespace = true) {
+    const std::string dax0 = "/sys/bus/nd/devices/dax0.0/";
+    if (unbind_namespace) {
+      ASSERT_EQ(Write("/sys/bus/nd/drivers/nd_pmem/unbind", "namespace0.0"), 0);
+    }
+    ASSERT_EQ(Write(dax0 + "uuid", "3a7e6f12-5b4c-4d2e-9f11-0a1b2c3d4e5f"), 0);
+    ASSERT_EQ(Write(dax0 + "mode", "pmem"), 0);
+    ASSERT_EQ(Write(dax0 + "namespace", "namespace0.0"), 0);
+  }
   NdNamespaceIo* Ns(std::string_view name) {
     return dax_->nvdimm().FindNamespace(name);
   }
@@ -356,10 +368,7 @@ TEST_F(NvdimmTest, DevdaxNamespaceThroughTheDaxSeed) {
 // released).
 TEST_F(NvdimmTest, DaxPmemUnbindLeavesKmemMemoryBehind) {
   Boot("memmap=1G!4G");
-  ASSERT_EQ(Write(kUnbind, "namespace0.0"), 0);
-  ASSERT_EQ(Write(Cat(kDax0, "uuid"), kUuid), 0);
-  ASSERT_EQ(Write(Cat(kDax0, "mode"), "pmem"), 0);
-  ASSERT_EQ(Write(Cat(kDax0, "namespace"), "namespace0.0"), 0);
+  ConfigureDax0();
   ASSERT_EQ(Write(kDaxPmemBind, "dax0.0"), 0);
   ASSERT_EQ(Write("/sys/bus/dax/drivers/device_dax/unbind", "dax0.0"), 0);
   ASSERT_EQ(Write("/sys/bus/dax/drivers/kmem/new_id", "dax0.0"), 0);
@@ -420,9 +429,7 @@ TEST(UuidParseTest, ThirtySixCharactersWithDashesAtTheirPlaces) {
 // map it at boot; nd_pfn_init refuses the start of the devdax namespace.
 TEST_F(NvdimmTest, DevdaxOnAnUnalignedStartIsRefusedWithEinval) {
   Boot("memmap=255M!0x100100000");
-  ASSERT_EQ(Write(Cat(kDax0, "uuid"), kUuid), 0);
-  ASSERT_EQ(Write(Cat(kDax0, "mode"), "pmem"), 0);
-  ASSERT_EQ(Write(Cat(kDax0, "namespace"), "namespace0.0"), 0);
+  ConfigureDax0(/*unbind_namespace=*/false);
   const size_t from = DmesgSize();
   EXPECT_EQ(Write(kDaxPmemBind, "dax0.0"), Err(Errno::kEINVAL));
   EXPECT_EQ(DmesgSince(from),
@@ -476,10 +483,7 @@ TEST_F(NvdimmTest, FsdaxAlignmentTooLargeForTheNamespace) {
 // block's settings; the namespace itself stays unbound (-ENXIO).
 TEST_F(NvdimmTest, ARawProbeFindsTheInfoBlockAndRegistersItsDevice) {
   Boot("memmap=1G!4G");
-  ASSERT_EQ(Write(kUnbind, "namespace0.0"), 0);
-  ASSERT_EQ(Write(Cat(kDax0, "uuid"), kUuid), 0);
-  ASSERT_EQ(Write(Cat(kDax0, "mode"), "pmem"), 0);
-  ASSERT_EQ(Write(Cat(kDax0, "namespace"), "namespace0.0"), 0);
+  ConfigureDax0();
   ASSERT_EQ(Write(kDaxPmemBind, "dax0.0"), 0);
   ASSERT_EQ(Write(kDaxPmemUnbind, "dax0.0"), 0);
   EXPECT_FALSE(HasIomem("  101200000-13fffffff : dax0.0"));
@@ -505,10 +509,7 @@ TEST_F(NvdimmTest, ARawProbeFindsTheInfoBlockAndRegistersItsDevice) {
 // align does not (-EOPNOTSUPP, logged; the seeds advance anyway).
 TEST_F(NvdimmTest, ChangedAlignAgainstTheInfoBlockIsASettingsMismatch) {
   Boot("memmap=1G!4G");
-  ASSERT_EQ(Write(kUnbind, "namespace0.0"), 0);
-  ASSERT_EQ(Write(Cat(kDax0, "uuid"), kUuid), 0);
-  ASSERT_EQ(Write(Cat(kDax0, "mode"), "pmem"), 0);
-  ASSERT_EQ(Write(Cat(kDax0, "namespace"), "namespace0.0"), 0);
+  ConfigureDax0();
   ASSERT_EQ(Write(kDaxPmemBind, "dax0.0"), 0);
   ASSERT_EQ(Write(kDaxPmemUnbind, "dax0.0"), 0);
   ASSERT_EQ(Write(Cat(kDax0, "align"), "4096"), 0);
@@ -555,10 +556,7 @@ class NvdimmV53Test : public NvdimmTest {
 // successful probe; the v5.3 dax device has no align attribute.
 TEST_F(NvdimmV53Test, SettingsMismatchIsEinvalAndTheSeedStays) {
   Boot("memmap=1G!4G");
-  ASSERT_EQ(Write(kUnbind, "namespace0.0"), 0);
-  ASSERT_EQ(Write(Cat(kDax0, "uuid"), kUuid), 0);
-  ASSERT_EQ(Write(Cat(kDax0, "mode"), "pmem"), 0);
-  ASSERT_EQ(Write(Cat(kDax0, "namespace"), "namespace0.0"), 0);
+  ConfigureDax0();
   // The same layout as v6.1's: the info block formula did not change.
   ASSERT_EQ(Write(kDaxPmemBind, "dax0.0"), 0);
   EXPECT_TRUE(HasIomem("  100000000-1011fffff : namespace0.0"));
@@ -595,9 +593,7 @@ TEST_F(NvdimmV53Test, UnalignedRawNamespaceFailsInAddPages) {
   EXPECT_FALSE(Ns("namespace0.0")->bound);
   // devdax: nd_pfn_init has no start check either; the info block is
   // written, dax_pmem's probe succeeds and device_dax's memremap fails.
-  ASSERT_EQ(Write(Cat(kDax0, "uuid"), kUuid), 0);
-  ASSERT_EQ(Write(Cat(kDax0, "mode"), "pmem"), 0);
-  ASSERT_EQ(Write(Cat(kDax0, "namespace"), "namespace0.0"), 0);
+  ConfigureDax0(/*unbind_namespace=*/false);
   EXPECT_EQ(Write(kDaxPmemBind, "dax0.0"), 0);
   EXPECT_TRUE(Ns("namespace0.0")->info_block.has_value());
   EXPECT_EQ(dax_->bus().DaxLines().size(), 1u);
@@ -616,10 +612,7 @@ TEST_F(NvdimmV53Test, CompatDriverPutsTheDeviceOnTheDaxClass) {
   const std::string compat_bind = "/sys/bus/nd/drivers/dax_pmem_compat/bind";
   // dax_pmem is not loaded: its directory does not exist.
   EXPECT_EQ(Write(kDaxPmemBind, "dax0.0"), Err(Errno::kENOENT));
-  ASSERT_EQ(Write(kUnbind, "namespace0.0"), 0);
-  ASSERT_EQ(Write(Cat(kDax0, "uuid"), kUuid), 0);
-  ASSERT_EQ(Write(Cat(kDax0, "mode"), "pmem"), 0);
-  ASSERT_EQ(Write(Cat(kDax0, "namespace"), "namespace0.0"), 0);
+  ConfigureDax0();
   EXPECT_EQ(Write(compat_bind, "dax0.0"), 0);
   EXPECT_TRUE(dax_->bus().DaxLines().empty());
   EXPECT_EQ(dax_->bus().ClassDaxLines(),
@@ -673,9 +666,7 @@ TEST_F(NvdimmV51Test, NewInfoBlockIsPaddedToTheNextSection) {
   ASSERT_EQ(Write(kUnbind, "namespace0.0"), Err(Errno::kENODEV))
       << "the raw namespace shares a section with System RAM and cannot be "
          "mapped in v5.1";
-  ASSERT_EQ(Write(Cat(kDax0, "uuid"), kUuid), 0);
-  ASSERT_EQ(Write(Cat(kDax0, "mode"), "pmem"), 0);
-  ASSERT_EQ(Write(Cat(kDax0, "namespace"), "namespace0.0"), 0);
+  ConfigureDax0(/*unbind_namespace=*/false);
   const size_t from = DmesgSize();
   EXPECT_EQ(Write(kDaxPmemBind, "dax0.0"), 0);
   EXPECT_EQ(DmesgSince(from),

@@ -90,26 +90,6 @@ bool StartsWith(std::string_view s, std::string_view p) {
   return s.substr(0, p.size()) == p;
 }
 
-// `0xSTART-0xEND]` at the cursor (inclusive end).
-absl::StatusOr<std::pair<PhysAddr, PhysAddr>> MemRange(LineScanner& s) {
-  const size_t a_at = s.pos();
-  std::string_view a = s.TakeWhile([](char c) { return c != '-'; });
-  if (!s.Consume("-")) return s.Error("expected '-' in the range");
-  const size_t b_at = s.pos();
-  std::string_view b = s.TakeWhile([](char c) { return c != ']'; });
-  if (!s.Consume("]")) return s.Error("expected ']' after the range");
-  absl::StatusOr<uint64_t> start =
-      ParseHex(s, a_at, a, "a start address", HexPrefix::kRequired);
-  if (!start.ok()) return start.status();
-  absl::StatusOr<uint64_t> last =
-      ParseHex(s, b_at, b, "an end address", HexPrefix::kRequired);
-  if (!last.ok()) return last.status();
-  if (*last < *start) {
-    return s.ErrorAt(b_at, "expected an end address at or above the start");
-  }
-  return std::make_pair(PhysAddr(*start), PhysAddr(*last));
-}
-
 class Importer {
  public:
   Importer(std::string_view text, std::string_view file,
@@ -270,7 +250,7 @@ class Importer {
     if (!node.ok()) return node.status();
     if (!s.Consume(": [mem ")) return s.Error("expected ': [mem START-END]'");
     const size_t range_at = s.pos();
-    absl::StatusOr<std::pair<PhysAddr, PhysAddr>> r = MemRange(s);
+    absl::StatusOr<std::pair<PhysAddr, PhysAddr>> r = ParseMemRange(s);
     if (!r.ok()) return r.status();
     if (!c.memblock.empty() && c.memblock.back().last >= r->first) {
       return s.ErrorAt(range_at,
@@ -284,7 +264,7 @@ class Importer {
   // "BIOS-e820: [mem 0x%016Lx-0x%016Lx] TYPE".
   absl::Status E820(LineScanner& s, Config& c) {
     s.Consume("BIOS-e820: [mem ");
-    absl::StatusOr<std::pair<PhysAddr, PhysAddr>> r = MemRange(s);
+    absl::StatusOr<std::pair<PhysAddr, PhysAddr>> r = ParseMemRange(s);
     if (!r.ok()) return r.status();
     if (!s.Consume(" ")) return s.Error("expected a space before the type");
     std::optional<E820Type> type = ParseE820Type(TrimRight(s.Rest()));
@@ -310,7 +290,7 @@ class Importer {
         !s.Consume(" [mem ")) {
       return s.Error("expected ' PXM P [mem START-END]'");
     }
-    absl::StatusOr<std::pair<PhysAddr, PhysAddr>> r = MemRange(s);
+    absl::StatusOr<std::pair<PhysAddr, PhysAddr>> r = ParseMemRange(s);
     if (!r.ok()) return r.status();
     n.start = r->first;
     n.last = r->second;

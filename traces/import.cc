@@ -66,26 +66,6 @@ std::string X86Geometry(const CaptureSnapshot& boot) {
   return "x86_64";
 }
 
-// `0xSTART-0xEND` (the kernel's inclusive end) at the cursor.
-absl::StatusOr<std::pair<PhysAddr, PhysAddr>> MemRange(LineScanner& s) {
-  const size_t a_at = s.pos();
-  std::string_view a = s.TakeWhile([](char c) { return c != '-'; });
-  if (!s.Consume("-")) return s.Error("expected '-' in the range");
-  const size_t b_at = s.pos();
-  std::string_view b = s.TakeWhile([](char c) { return c != ']'; });
-  if (!s.Consume("]")) return s.Error("expected ']' after the range");
-  absl::StatusOr<uint64_t> start =
-      ParseHex(s, a_at, a, "a start address", HexPrefix::kRequired);
-  if (!start.ok()) return start.status();
-  absl::StatusOr<uint64_t> last =
-      ParseHex(s, b_at, b, "an end address", HexPrefix::kRequired);
-  if (!last.ok()) return last.status();
-  if (*last < *start) {
-    return s.ErrorAt(b_at, "expected an end address at or above the start");
-  }
-  return std::make_pair(PhysAddr(*start), PhysAddr(*last));
-}
-
 // "BIOS-e820: [mem 0x%016Lx-0x%016Lx] TYPE" and
 // "ACPI: SRAT: Node %u PXM %u [mem %#010Lx-%#010Lx]%s%s" of the boot dmesg.
 absl::Status Firmware(const CaptureLog& log, const CaptureSnapshot& boot,
@@ -93,7 +73,7 @@ absl::Status Firmware(const CaptureLog& log, const CaptureSnapshot& boot,
   for (const KernelLine& k : boot.dmesg) {
     LineScanner s = Scan(log, k);
     if (s.Consume("BIOS-e820: [mem ")) {
-      absl::StatusOr<std::pair<PhysAddr, PhysAddr>> r = MemRange(s);
+      absl::StatusOr<std::pair<PhysAddr, PhysAddr>> r = ParseMemRange(s);
       if (!r.ok()) return r.status();
       if (!s.Consume(" ")) return s.Error("expected a space before the type");
       std::optional<E820Type> type = ParseE820Type(s.Rest());
@@ -117,7 +97,7 @@ absl::Status Firmware(const CaptureLog& log, const CaptureSnapshot& boot,
           !s.Consume(" [mem ")) {
         return s.Error("expected ' PXM P [mem START-END]'");
       }
-      absl::StatusOr<std::pair<PhysAddr, PhysAddr>> r = MemRange(s);
+      absl::StatusOr<std::pair<PhysAddr, PhysAddr>> r = ParseMemRange(s);
       if (!r.ok()) return r.status();
       n.start = r->first;
       n.last = r->second;

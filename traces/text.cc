@@ -132,6 +132,26 @@ absl::StatusOr<uint64_t> ParseHex(const LineScanner& s, size_t at,
   return hex.value;
 }
 
+absl::StatusOr<std::pair<model::PhysAddr, model::PhysAddr>> ParseMemRange(
+    LineScanner& s) {
+  const size_t a_at = s.pos();
+  std::string_view a = s.TakeWhile([](char c) { return c != '-'; });
+  if (!s.Consume("-")) return s.Error("expected '-' in the range");
+  const size_t b_at = s.pos();
+  std::string_view b = s.TakeWhile([](char c) { return c != ']'; });
+  if (!s.Consume("]")) return s.Error("expected ']' after the range");
+  absl::StatusOr<uint64_t> start =
+      ParseHex(s, a_at, a, "a start address", HexPrefix::kRequired);
+  if (!start.ok()) return start.status();
+  absl::StatusOr<uint64_t> last =
+      ParseHex(s, b_at, b, "an end address", HexPrefix::kRequired);
+  if (!last.ok()) return last.status();
+  if (*last < *start) {
+    return s.ErrorAt(b_at, "expected an end address at or above the start");
+  }
+  return std::make_pair(model::PhysAddr(*start), model::PhysAddr(*last));
+}
+
 absl::StatusOr<int> ParseNodeId(const LineScanner& s, size_t at,
                                 std::string_view token, bool allow_no_node) {
   if (allow_no_node && token == "-1") return -1;

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -108,6 +109,12 @@ enum class HexPrefix { kRequired, kForbidden, kOptional };
 absl::StatusOr<uint64_t> ParseHex(const LineScanner& s, size_t at,
                                   std::string_view token, std::string_view what,
                                   HexPrefix prefix);
+
+// The `0xSTART-0xEND]` of a kernel "[mem 0xSTART-0xEND]" at the cursor
+// (the kernel's inclusive end, then the closing bracket): the two
+// addresses, or an error at the offending column.
+absl::StatusOr<std::pair<model::PhysAddr, model::PhysAddr>> ParseMemRange(
+    LineScanner& s);
 
 // A decimal NUMA node id in 0..kMaxNodeId, or -1 (NUMA_NO_NODE) when
 // `allow_no_node`.

@@ -649,39 +649,53 @@ class Parser {
                        "expected 'numa 0xSTART-0xEND node=N [hotplug] "
                        "[non-volatile]'");
     }
-    absl::StatusOr<std::pair<PhysAddr, PhysAddr>> r = AddrRange(s, a[1]);
-    if (!r.ok()) return r.status();
     NumaRange n;
     n.line = s.line();
-    n.start = r->first;
-    n.last = r->second;
+    if (absl::Status st = RangeNodeFlags(
+            s, a, n.start, n.last, n.node,
+            {{"hotplug", &n.hotplug}, {"non-volatile", &n.non_volatile}});
+        !st.ok()) {
+      return st;
+    }
+    c.numa.push_back(n);
+    return absl::OkStatus();
+  }
+
+  // `0xSTART-0xEND node=N [FLAG]...` of a numa or memblock line: the
+  // range, the required node, each flag at most once.
+  absl::Status RangeNodeFlags(
+      const LineScanner& s, const std::vector<Token>& a, PhysAddr& start,
+      PhysAddr& last, NodeId& node,
+      std::initializer_list<std::pair<std::string_view, bool*>> flags) {
+    absl::StatusOr<std::pair<PhysAddr, PhysAddr>> r = AddrRange(s, a[1]);
+    if (!r.ok()) return r.status();
+    start = r->first;
+    last = r->second;
     bool has_node = false;
     for (size_t i = 2; i < a.size(); ++i) {
       if (a[i].has_key && a[i].key == "node" && !a[i].quoted && !has_node) {
-        absl::StatusOr<int> node =
+        absl::StatusOr<int> n =
             ParseNodeId(s, a[i].value_pos, a[i].value, false);
-        if (!node.ok()) return node.status();
-        n.node = NodeId(*node);
+        if (!n.ok()) return n.status();
+        node = NodeId(*n);
         has_node = true;
         continue;
       }
       bool* flag = nullptr;
-      if (!a[i].quoted && !a[i].has_key && a[i].value == "hotplug") {
-        flag = &n.hotplug;
-      } else if (!a[i].quoted && !a[i].has_key &&
-                 a[i].value == "non-volatile") {
-        flag = &n.non_volatile;
+      for (const auto& [name, f] : flags) {
+        if (!a[i].quoted && !a[i].has_key && a[i].value == name) flag = f;
       }
       if (flag == nullptr || *flag) {
-        return s.ErrorAt(a[i].pos, Cat("expected node=N, 'hotplug' or "
-                                       "'non-volatile' (each at most once), "
-                                       "got '",
-                                       a[i].Plain(), "'"));
+        std::vector<std::string> names;
+        for (const auto& [name, f] : flags)
+          names.push_back(Cat("'", name, "'"));
+        return s.ErrorAt(a[i].pos,
+                         Cat("expected node=N, ", model::Join(names, " or "),
+                             " (each at most once), got '", a[i].Plain(), "'"));
       }
       *flag = true;
     }
     if (!has_node) return s.ErrorAt(s.text().size(), "expected node=N");
-    c.numa.push_back(n);
     return absl::OkStatus();
   }
 
@@ -691,36 +705,14 @@ class Parser {
                        "expected 'memblock 0xSTART-0xEND node=N [hotplug] "
                        "[nomap]'");
     }
-    absl::StatusOr<std::pair<PhysAddr, PhysAddr>> r = AddrRange(s, a[1]);
-    if (!r.ok()) return r.status();
     MemblockRange m;
     m.line = s.line();
-    m.start = r->first;
-    m.last = r->second;
-    bool has_node = false;
-    for (size_t i = 2; i < a.size(); ++i) {
-      if (a[i].has_key && a[i].key == "node" && !a[i].quoted && !has_node) {
-        absl::StatusOr<int> node =
-            ParseNodeId(s, a[i].value_pos, a[i].value, false);
-        if (!node.ok()) return node.status();
-        m.node = NodeId(*node);
-        has_node = true;
-        continue;
-      }
-      bool* flag = nullptr;
-      if (!a[i].quoted && !a[i].has_key && a[i].value == "hotplug") {
-        flag = &m.hotplug;
-      } else if (!a[i].quoted && !a[i].has_key && a[i].value == "nomap") {
-        flag = &m.nomap;
-      }
-      if (flag == nullptr || *flag) {
-        return s.ErrorAt(a[i].pos, Cat("expected node=N, 'hotplug' or 'nomap' "
-                                       "(each at most once), got '",
-                                       a[i].Plain(), "'"));
-      }
-      *flag = true;
+    if (absl::Status st =
+            RangeNodeFlags(s, a, m.start, m.last, m.node,
+                           {{"hotplug", &m.hotplug}, {"nomap", &m.nomap}});
+        !st.ok()) {
+      return st;
     }
-    if (!has_node) return s.ErrorAt(s.text().size(), "expected node=N");
     std::vector<MemblockRange>& mb = trace_.config.memblock;
     if (!mb.empty() && mb.back().last >= m.start) {
       return s.ErrorAt(a[1].pos, Cat("expected a region above the one at line ",
