@@ -44,17 +44,7 @@ void HmemDevices::HmemRegisterDevice(Machine& m, int target_nid,
     return;
   }
   memregion_ids_.insert(id);
-  // numa_map_to_online_node(): the node, or the nearest online one (without
-  // a SLIT every other node is equally far: the lowest online node).
-  int numa_node = target_nid;
-  if (target_nid >= 0 && !m.NodeOnline(model::NodeId(target_nid))) {
-    for (int n = 0; n < (1 << 10); ++n) {
-      if (m.NodeOnline(model::NodeId(n))) {
-        numa_node = n;
-        break;
-      }
-    }
-  }
+  const int numa_node = m.NumaMapToOnlineNode(target_nid);
   // platform_device_add(): the resource, named after the device, inserted
   // above the Soft Reserved entry.
   Resource* res = m.iomem().Alloc(name, r.start, r.end, kIoresourceMem,
@@ -111,15 +101,7 @@ void HmemDevices::HmemRegisterDeviceFromResource(Machine& m, int target_nid,
   int id = 0;
   while (memregion_ids_.contains(id)) ++id;
   memregion_ids_.insert(id);
-  int numa_node = target_nid;
-  if (target_nid >= 0 && !m.NodeOnline(model::NodeId(target_nid))) {
-    for (int n = 0; n < (1 << 10); ++n) {
-      if (m.NodeOnline(model::NodeId(n))) {
-        numa_node = n;
-        break;
-      }
-    }
-  }
+  const int numa_node = m.NumaMapToOnlineNode(target_nid);
   // The range is platform data (memregion_info.range): nothing in iomem.
   devices_.push_back({.id = id,
                       .name = Sprintf("hmem.%d", id),

@@ -127,6 +127,14 @@ const PgData* Machine::NodeData(NodeId nid) const {
   return it == zones_.pgdat.end() ? nullptr : &it->second;
 }
 
+int Machine::NumaMapToOnlineNode(int nid) const {
+  if (nid < 0 || NodeOnline(model::NodeId(nid))) return nid;
+  for (int n = 0; n < (1 << 10); ++n) {
+    if (NodeOnline(model::NodeId(n))) return n;
+  }
+  return nid;
+}
+
 bool Machine::NodeOnline(NodeId nid) const {
   return online_nodes_.contains(nid.value());
 }

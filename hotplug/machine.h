@@ -121,6 +121,10 @@ class Machine {
   const PgData* NodeData(model::NodeId nid) const;
   // node_online(nid): the node has a pgdat and was onlined.
   bool NodeOnline(model::NodeId nid) const;
+  // Kernel: include/linux/numa.h numa_map_to_online_node (v6.1): the node
+  // itself when online or negative, else the nearest online node; without a
+  // SLIT every other node is equally far, so the lowest online one.
+  int NumaMapToOnlineNode(int nid) const;
   // node_possible(nid).
   bool NodePossible(model::NodeId nid) const;
   // Kernel: mm/memory_hotplug.c __try_online_node (v6.1) with

@@ -151,16 +151,7 @@ Operation<int> NvdimmBus::E820PmemProbe(const std::set<int>& taken_ids) {
   for (const InclusiveRange& r : ranges) {
     // e820_register_one().
     const int nid = m_.PhysToTargetNode(r.start).value();
-    int numa_node = nid;
-    if (nid >= 0 && !m_.NodeOnline(model::NodeId(nid))) {
-      // numa_map_to_online_node(): without a SLIT the lowest online node.
-      for (int n = 0; n < (1 << 10); ++n) {
-        if (m_.NodeOnline(model::NodeId(n))) {
-          numa_node = n;
-          break;
-        }
-      }
-    }
+    const int numa_node = m_.NumaMapToOnlineNode(nid);
     // nd_region_create(): memregion_alloc(), the ida hmem shares.
     int id = 0;
     auto used = [&](int i) {

@@ -21,6 +21,7 @@
 #include "hotplug/e820.h"
 #include "hotplug/render.h"
 #include "hotplug/sysfs.h"
+#include "hotplug/test_firmware.h"
 #include "hotplug/x86_boot.h"
 #include "hotplug/zone.h"
 #include "model/status.h"
@@ -33,16 +34,6 @@ using model::Cat;
 using model::Errno;
 using model::KernelVersion;
 using model::RunToCompletion;
-
-constexpr char kSixGiB[] =
-    "BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable\n"
-    "BIOS-e820: [mem 0x000000000009fc00-0x000000000009ffff] reserved\n"
-    "BIOS-e820: [mem 0x00000000000f0000-0x00000000000fffff] reserved\n"
-    "BIOS-e820: [mem 0x0000000000100000-0x00000000bffdffff] usable\n"
-    "BIOS-e820: [mem 0x00000000bffe0000-0x00000000bfffffff] reserved\n"
-    "BIOS-e820: [mem 0x00000000fffc0000-0x00000000ffffffff] reserved\n"
-    "BIOS-e820: [mem 0x0000000100000000-0x00000001bfffffff] usable\n"
-    "BIOS-e820: [mem 0x000000fd00000000-0x000000ffffffffff] reserved\n";
 
 constexpr char kBind[] = "/sys/bus/nd/drivers/nd_pmem/bind";
 constexpr char kUnbind[] = "/sys/bus/nd/drivers/nd_pmem/unbind";
@@ -59,7 +50,7 @@ class NvdimmTest : public ::testing::Test {
   // modules (to take a range away from nd_pmem).
   void Boot(std::string_view memmap,
             const std::function<void()>& before_modules = nullptr) {
-    absl::StatusOr<E820Table> fw = ParseE820Table(kSixGiB, "fw");
+    absl::StatusOr<E820Table> fw = ParseE820Table(kSixGiBFirmware, "fw");
     ASSERT_TRUE(fw.ok()) << fw.status();
     X86BootInput in{
         .firmware = *fw,

@@ -28,6 +28,18 @@ inline constexpr char kP3Firmware[] =
     "BIOS-e820: [mem 0x0000000100000000-0x000000017fffffff] usable\n"
     "BIOS-e820: [mem 0x000000fd00000000-0x000000ffffffffff] reserved\n";
 
+// The pmem logs of traces/corpus/kernel-6.1 (-m 6G): 3 GiB below 4 GiB,
+// 3 GiB above.
+inline constexpr char kSixGiBFirmware[] =
+    "BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable\n"
+    "BIOS-e820: [mem 0x000000000009fc00-0x000000000009ffff] reserved\n"
+    "BIOS-e820: [mem 0x00000000000f0000-0x00000000000fffff] reserved\n"
+    "BIOS-e820: [mem 0x0000000000100000-0x00000000bffdffff] usable\n"
+    "BIOS-e820: [mem 0x00000000bffe0000-0x00000000bfffffff] reserved\n"
+    "BIOS-e820: [mem 0x00000000fffc0000-0x00000000ffffffff] reserved\n"
+    "BIOS-e820: [mem 0x0000000100000000-0x00000001bfffffff] usable\n"
+    "BIOS-e820: [mem 0x000000fd00000000-0x000000ffffffffff] reserved\n";
+
 }  // namespace memhp::hotplug
 
 #endif  // MEMHP_HOTPLUG_TEST_FIRMWARE_H_

@@ -281,22 +281,13 @@ class Importer {
   // "ACPI: SRAT: Node %u PXM %u [mem %#010Lx-%#010Lx]%s%s".
   absl::Status Srat(LineScanner& s, Config& c) {
     s.Consume("ACPI: SRAT: Node ");
-    NumaRange n;
-    const size_t at = s.pos();
-    absl::StatusOr<int> node = ParseNodeId(s, at, s.TakeWhile(IsDigit), false);
-    if (!node.ok()) return node.status();
-    n.node = NodeId(*node);
-    if (!s.Consume(" PXM ") || s.TakeWhile(IsDigit).empty() ||
-        !s.Consume(" [mem ")) {
-      return s.Error("expected ' PXM P [mem START-END]'");
-    }
-    absl::StatusOr<std::pair<PhysAddr, PhysAddr>> r = ParseMemRange(s);
-    if (!r.ok()) return r.status();
-    n.start = r->first;
-    n.last = r->second;
-    n.hotplug = s.Consume(" hotplug");
-    n.non_volatile = s.Consume(" non-volatile");
-    c.numa.push_back(n);
+    absl::StatusOr<SratMemoryLine> srat = ParseSratMemoryLine(s);
+    if (!srat.ok()) return srat.status();
+    c.numa.push_back({.start = srat->start,
+                      .last = srat->last,
+                      .node = NodeId(srat->node),
+                      .hotplug = srat->hotplug,
+                      .non_volatile = srat->non_volatile});
     return absl::OkStatus();
   }
 

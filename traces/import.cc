@@ -87,22 +87,13 @@ absl::Status Firmware(const CaptureLog& log, const CaptureSnapshot& boot,
       continue;
     }
     if (s.Consume("ACPI: SRAT: Node ")) {
-      NumaRange n;
-      const size_t at = s.pos();
-      absl::StatusOr<int> node =
-          ParseNodeId(s, at, s.TakeWhile(IsDigit), /*allow_no_node=*/false);
-      if (!node.ok()) return node.status();
-      n.node = NodeId(*node);
-      if (!s.Consume(" PXM ") || s.TakeWhile(IsDigit).empty() ||
-          !s.Consume(" [mem ")) {
-        return s.Error("expected ' PXM P [mem START-END]'");
-      }
-      absl::StatusOr<std::pair<PhysAddr, PhysAddr>> r = ParseMemRange(s);
-      if (!r.ok()) return r.status();
-      n.start = r->first;
-      n.last = r->second;
-      n.hotplug = s.Consume(" hotplug");
-      n.non_volatile = s.Consume(" non-volatile");
+      absl::StatusOr<SratMemoryLine> srat = ParseSratMemoryLine(s);
+      if (!srat.ok()) return srat.status();
+      const NumaRange n{.start = srat->start,
+                        .last = srat->last,
+                        .node = NodeId(srat->node),
+                        .hotplug = srat->hotplug,
+                        .non_volatile = srat->non_volatile};
       if (!s.AtEnd()) {
         return s.Error(
             "expected ' hotplug', ' non-volatile' or the end of "

@@ -7,6 +7,27 @@
 
 namespace memhp::traces {
 
+absl::StatusOr<SratMemoryLine> ParseSratMemoryLine(LineScanner& s) {
+  SratMemoryLine n;
+  const size_t at = s.pos();
+  absl::StatusOr<int> node =
+      ParseNodeId(s, at, s.TakeWhile(IsDigit), /*allow_no_node=*/false);
+  if (!node.ok()) return node.status();
+  n.node = *node;
+  if (!s.Consume(" PXM ") || s.TakeWhile(IsDigit).empty() ||
+      !s.Consume(" [mem ")) {
+    return s.Error("expected ' PXM P [mem START-END]'");
+  }
+  absl::StatusOr<std::pair<model::PhysAddr, model::PhysAddr>> r =
+      ParseMemRange(s);
+  if (!r.ok()) return r.status();
+  n.start = r->first;
+  n.last = r->second;
+  n.hotplug = s.Consume(" hotplug");
+  n.non_volatile = s.Consume(" non-volatile");
+  return n;
+}
+
 using model::Cat;
 using model::PhysAddr;
 using model::Sprintf;

@@ -20,6 +20,19 @@
 
 namespace memhp::traces {
 
+// The rest of an "ACPI: SRAT: Node N PXM P [mem 0xS-0xE][ hotplug][
+// non-volatile]" line (drivers/acpi/numa/srat.c
+// acpi_numa_memory_affinity_init) after "ACPI: SRAT: Node ", with the
+// cursor left after the flags; errors at the offending column.
+struct SratMemoryLine {
+  int node = 0;
+  model::PhysAddr start;
+  model::PhysAddr last;
+  bool hotplug = false;
+  bool non_volatile = false;
+};
+absl::StatusOr<SratMemoryLine> ParseSratMemoryLine(LineScanner& s);
+
 // zone_names[] of mm/page_alloc.c (v6.1), every CONFIG on: "DMA", "DMA32",
 // "Normal", "HighMem", "Movable", "Device".
 const std::vector<std::string_view>& ZoneNames();
